@@ -1,0 +1,60 @@
+# Kakekomi: `make run` starts the whole stack, `make test` runs every check.
+# Two environments: the gateway (.venv, Python >= 3.11) and Rasa (bot/.venv, Python 3.10).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+PY := .venv/bin/python
+BOT_PY := bot/.venv/bin/python
+BOT_CLI := $(BOT_PY) -m kakekomi_bot.cli
+
+# uv uses the Pythons on this machine (pyenv's 3.10 for bot/) and never downloads one.
+export UV_PYTHON_DOWNLOADS := never
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: run test sync uv model ci-model lint validate test-bot test-nlu test-conversations test-gateway clean
+
+run: model ## start Rasa, the action server and the gateway on the current model
+	$(PY) scripts/stack.py --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
+
+test: lint validate test-bot test-nlu test-conversations test-gateway ## the whole suite
+
+uv:
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet 'uv>=0.5,<1'
+
+sync: uv ## install both environments from their lock files
+	$(UV) sync --frozen
+	$(UV) --directory bot sync --frozen
+
+model: sync ## train the production model unless one exists for the current data
+	$(BOT_CLI) train --config bot/config.yml
+
+ci-model: sync ## the lighter CI model, cached by the same data hash
+	$(BOT_CLI) train --config bot/config-ci.yml
+
+lint: sync
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+validate: sync ## Rasa's own consistency checks of domain, data and rules
+	bot/.venv/bin/rasa data validate --domain bot/domain --config bot/config.yml \
+		--data nlu_data/nlu nlu_data/rules nlu_data/stories
+
+test-bot: sync ## tokenizer golden tests, components, tracker store, actions
+	$(BOT_PY) -m pytest -c bot/pyproject.toml tests/bot tests/actions
+
+test-nlu: ci-model ## held-out scores per language; fails below the quality gate
+	$(BOT_CLI) evaluate --gate --model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)"
+
+test-conversations: ci-model ## conversation tests on the real model
+	bot/.venv/bin/rasa test core --stories tests/bot/conversations.yml \
+		--model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)" \
+		--fail-on-prediction-errors --out results/conversations --no-plot
+
+test-gateway: ci-model ## gateway unit tests, the NGO toolkit, end-to-end on the real stack
+	KAKEKOMI_TEST_MODEL="$$($(BOT_CLI) model-path --config bot/config-ci.yml)" $(PY) -m pytest
+
+clean:
+	rm -rf results reports .pytest_cache

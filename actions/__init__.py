@@ -1,0 +1,1 @@
+"""Kakekomi's custom actions (rasa_sdk), one module per concern."""

@@ -1,0 +1,36 @@
+"""Lists the directory's contacts for the topic the person just asked about."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import directory
+
+
+class ActionContacts(Action):
+    """Sends the contacts for the latest intent, emergency numbers first, in her language."""
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return "action_contacts"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Dispatches one message with the contacts, then the 'please check' note if needed."""
+        topic = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+        language = tracker.get_slot("language") or "en"
+        entries = directory.entries_for(topic)
+        # Emergency numbers always lead, whatever their place in the file.
+        entries.sort(key=lambda entry: entry["kind"] != "emergency")
+        if not entries:
+            return []
+        dispatcher.utter_message(
+            text="\n".join(directory.render(entry, language) for entry in entries)
+        )
+        if not all(entry["partner_confirmed"] for entry in entries):
+            dispatcher.utter_message(response="utter_contacts_check")
+        return []

@@ -1,0 +1,62 @@
+"""Reads bot/directory.yml, the one file that holds every contact the bot may give."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+import yaml
+
+LANGUAGES = ("en", "ja", "th", "tl", "es")
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "bot" / "directory.yml"
+REQUIRED_FIELDS = ("id", "kind", "name", "topics", "source", "verified", "partner_confirmed")
+
+
+def directory_path() -> Path:
+    """Where the directory lives (KAKEKOMI_DIRECTORY overrides, for tests)."""
+    return Path(os.environ.get("KAKEKOMI_DIRECTORY", DEFAULT_PATH))
+
+
+@functools.lru_cache(maxsize=4)
+def load(path: Path) -> List[Dict[Text, Any]]:
+    """Loads and checks the directory's entries; a broken file fails loudly."""
+    with path.open(encoding="utf-8") as handle:
+        entries = (yaml.safe_load(handle) or {}).get("entries") or []
+    for entry in entries:
+        missing = [field for field in REQUIRED_FIELDS if entry.get(field) in (None, "", [])]
+        missing += [f"name.{lang}" for lang in LANGUAGES if not entry.get("name", {}).get(lang)]
+        if missing:
+            raise ValueError(f"directory entry {entry.get('id')!r} lacks {', '.join(missing)}")
+    return entries
+
+
+def entries_for(topic: Text, path: Optional[Path] = None) -> List[Dict[Text, Any]]:
+    """The entries listed after `topic` (an intent name), in file order."""
+    return [entry for entry in load(path or directory_path()) if topic in entry["topics"]]
+
+
+def _localised(value: Any, language: Text) -> Optional[Text]:
+    if isinstance(value, dict):
+        return value.get(language) or value.get("en")
+    return value
+
+
+def render(entry: Dict[Text, Any], language: Text) -> Text:
+    """One entry as plain text lines, in the person's language."""
+    head = _localised(entry["name"], language)
+    if entry.get("phone"):
+        head += f": {entry['phone']}"
+    if entry.get("alt_phone"):
+        note = _localised(entry.get("alt_phone_note"), language)
+        head += f" / {entry['alt_phone']}" + (f" ({note})" if note else "")
+    if not entry["partner_confirmed"]:
+        head += " *"
+    lines = [head]
+    hours = _localised(entry.get("hours"), language)
+    if hours:
+        lines.append(f"  {hours}")
+    if entry.get("web"):
+        lines.append(f"  {entry['web']}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Kakekomi bot: custom Rasa components and maintainer tools."""

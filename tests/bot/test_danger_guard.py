@@ -1,0 +1,68 @@
+"""The danger guard turns small talk that speaks of danger into an emergency."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from kakekomi_bot.danger_guard import DangerGuard, compile_terms
+
+TERMS = ["kill me", "knife", "he's coming", "殺される", "อยากตาย", "kutsilyo", "me va a matar"]
+
+
+@pytest.fixture
+def guard(tmp_path) -> DangerGuard:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("danger_guard")
+    guard = DangerGuard.create(DangerGuard.get_default_config(), storage, resource, None)
+    guard.train(TrainingData(lookup_tables=[{"name": "danger", "elements": TERMS}]))
+    return guard
+
+
+def classified(text: str, intent: str) -> Message:
+    return Message({"text": text, "intent": {"name": intent, "confidence": 0.8}})
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("hi he's coming", "greet"),
+        ("bye he has a KNIFE", "goodbye"),
+        ("ok 殺される", "affirm"),
+        ("อยากตายแล้ว", "out_of_scope"),
+        ("may kutsilyo siya", "nlu_fallback"),
+        ("gracias, me va a matar", "thank"),
+    ],
+)
+def test_small_talk_that_mentions_danger_becomes_emergency(guard: DangerGuard, text: str, intent: str) -> None:
+    [message] = guard.process([classified(text, intent)])
+    assert message.get("intent")["name"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("hello there", "greet"),  # no danger word
+        ("what is a skill visa", "ask_visa"),  # "kill" only inside a word, and not small talk
+        ("my boss has a knife collection, is it legal", "ask_rights"),  # a topic answer is not small talk
+        ("he's coming, help me get out", "request_help"),  # already a help request
+    ],
+)
+def test_leaves_other_predictions_alone(guard: DangerGuard, text: str, intent: str) -> None:
+    [message] = guard.process([classified(text, intent)])
+    assert message.get("intent")["name"] == intent
+
+
+def test_whole_words_only_for_spaced_scripts() -> None:
+    pattern = compile_terms(["kill me"])
+    assert pattern.search("they will kill me")
+    assert not pattern.search("they will skill meter")
+
+
+def test_trained_terms_survive_persist_and_load(guard: DangerGuard, tmp_path) -> None:
+    loaded = DangerGuard.load(guard._config, guard._model_storage, guard._resource, None)
+    assert loaded.terms == sorted(TERMS)
+    assert loaded.mentions_danger("he has a knife")

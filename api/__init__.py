@@ -1,0 +1,1 @@
+"""Kakekomi's FastAPI gateway: the only process that faces the internet."""

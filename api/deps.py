@@ -1,0 +1,34 @@
+"""FastAPI dependencies that hand routes what the lifespan created."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from api.directory import EmergencyContact
+from api.hooks import CustomHandler
+from api.rasa_client import RasaClient
+from api.sessions import SessionStore
+
+
+def get_rasa(request: Request) -> RasaClient:
+    """Return the app's Rasa client."""
+    rasa: RasaClient = request.app.state.rasa
+    return rasa
+
+
+def get_sessions(request: Request) -> SessionStore:
+    """Return the app's in-memory session store."""
+    sessions: SessionStore = request.app.state.sessions
+    return sessions
+
+
+def get_contacts(request: Request) -> tuple[EmergencyContact, ...]:
+    """Return the emergency contacts loaded from the directory."""
+    contacts: tuple[EmergencyContact, ...] = request.app.state.contacts
+    return contacts
+
+
+def get_custom_handler(request: Request) -> CustomHandler:
+    """Return the hook that receives Rasa's custom payloads."""
+    handler: CustomHandler = request.app.state.custom_handler
+    return handler

@@ -1,0 +1,85 @@
+"""The gateway's app factory: ``uvicorn api.main:create_app --factory``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import anyio
+import httpx
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+
+from api.directory import load_emergency_contacts
+from api.errors import FallbackOnError, validation_error_handler
+from api.hooks import handle_custom
+from api.log_setup import configure_logging
+from api.rasa_client import RasaClient
+from api.routes import chat, health, page
+from api.sessions import SessionStore
+from api.settings import Settings, get_settings
+
+logger = logging.getLogger("kakekomi.main")
+
+# Expired sessions also vanish on access; the sweep only bounds memory between visits.
+_MAX_SWEEP_SECONDS = 60.0
+
+
+async def _sweep_sessions(sessions: SessionStore, every: float) -> None:
+    while True:
+        await anyio.sleep(every)
+        purged = sessions.purge_expired()
+        if purged:
+            logger.debug("sessions.purged count=%d", purged)
+
+
+def _lifespan(
+    transport: httpx.AsyncBaseTransport | None,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
+        app.state.settings = settings
+        app.state.contacts = load_emergency_contacts(settings.directory_path)
+        idle_seconds = settings.session_idle_minutes * 60
+        app.state.sessions = sessions = SessionStore(idle_seconds=idle_seconds)
+        app.state.custom_handler = handle_custom
+        # One client for every call to Rasa and the action server; never the system proxy.
+        async with httpx.AsyncClient(
+            transport=transport, timeout=settings.rasa_timeout_seconds, trust_env=False
+        ) as http:
+            app.state.rasa = RasaClient.from_settings(http, settings)
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_sweep_sessions, sessions, min(idle_seconds, _MAX_SWEEP_SECONDS))
+                yield
+                tasks.cancel_scope.cancel()
+
+    return lifespan
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    rasa_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """Build the gateway; ``rasa_transport`` lets tests stand in for Rasa at the HTTP layer."""
+    configure_logging()
+    if settings is None:
+        settings = get_settings()
+    development = settings.environment == "development"
+    app = FastAPI(
+        title="Kakekomi gateway",
+        lifespan=_lifespan(rasa_transport),
+        # The schema stays on (it is fuzzed); the docs UI loads external assets: dev only.
+        docs_url="/docs" if development else None,
+        redoc_url=None,
+    )
+    # Routes and the lifespan resolve settings the same way, so tests may also override it.
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_middleware(FallbackOnError)
+    app.include_router(chat.router)
+    app.include_router(health.router)
+    app.include_router(page.router)
+    return app

@@ -1,0 +1,91 @@
+"""Talks to Rasa's REST channel and the action server over loopback, through one shared client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import httpx
+
+from api.settings import Settings
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not give a usable answer; ``reason`` is a fixed word, never content."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"rasa unavailable: {reason}")
+        self.reason = reason
+
+
+def _url(host: str, port: int, path: str) -> str:
+    return str(httpx.URL(scheme="http", host=host, port=port, path=path))
+
+
+class RasaClient:
+    """A thin wrapper over the gateway's shared ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        rasa_host: str,
+        rasa_port: int,
+        actions_port: int,
+        timeout: float,
+    ) -> None:
+        self._http = http
+        self._timeout = timeout
+        self._webhook = _url(rasa_host, rasa_port, "/webhooks/rest/webhook")
+        self._probes = (
+            _url(rasa_host, rasa_port, "/"),
+            _url(rasa_host, rasa_port, "/webhooks/rest/"),
+            _url(rasa_host, actions_port, "/health"),
+        )
+
+    @classmethod
+    def from_settings(cls, http: httpx.AsyncClient, settings: Settings) -> RasaClient:
+        """Build the client for the Rasa and action server ports in ``settings``."""
+        return cls(
+            http,
+            rasa_host=settings.rasa_host,
+            rasa_port=settings.rasa_port,
+            actions_port=settings.actions_port,
+            timeout=settings.rasa_timeout_seconds,
+        )
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        """Send one message to Rasa and return its replies; raise RasaUnavailable on failure."""
+        body = {"sender": sender, "message": text, "metadata": metadata}
+        try:
+            # httpx's timeout bounds each read; fail_after bounds the whole exchange, so a
+            # Rasa that trickles bytes cannot hold a request open forever.
+            with anyio.fail_after(self._timeout):
+                response = await self._http.post(self._webhook, json=body, timeout=self._timeout)
+        except (TimeoutError, httpx.TimeoutException):
+            raise RasaUnavailable("timeout") from None
+        except httpx.ConnectError:
+            raise RasaUnavailable("connect") from None
+        except httpx.HTTPError:
+            raise RasaUnavailable("transport") from None
+        if not response.is_success:
+            raise RasaUnavailable(f"status {response.status_code}")
+        try:
+            replies = response.json()
+        except ValueError:
+            raise RasaUnavailable("invalid json") from None
+        if not isinstance(replies, list):
+            raise RasaUnavailable("not a list")
+        return [reply for reply in replies if isinstance(reply, dict)]
+
+    async def ready(self) -> bool:
+        """True when Rasa, its REST channel and the action server all answer 200."""
+        for url in self._probes:
+            try:
+                with anyio.fail_after(self._timeout):
+                    response = await self._http.get(url, timeout=self._timeout)
+            except (TimeoutError, httpx.HTTPError):
+                return False
+            if response.status_code != 200:
+                return False
+        return True

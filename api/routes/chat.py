@@ -1,0 +1,89 @@
+"""``POST /api/chat``: one message in, the assistant's replies out."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from api.deps import get_contacts, get_custom_handler, get_rasa, get_sessions
+from api.directory import EmergencyContact
+from api.fallback import fallback_body
+from api.hooks import CustomHandler
+from api.language import Language, detect
+from api.rasa_client import RasaClient, RasaUnavailable
+from api.schemas import Button, ChatRequest, ChatResponse, Message
+from api.sessions import SessionStore
+
+logger = logging.getLogger("kakekomi.chat")
+router = APIRouter(prefix="/api", tags=["chat"])
+
+
+def is_payload(text: str) -> bool:
+    """True for a button payload such as ``/ask_visa`` rather than the person's words."""
+    return text.startswith("/")
+
+
+def choose_language(requested: Language | None, text: str, previous: Language | None) -> Language:
+    """The widget's choice, else the detected language, else the session's, else English."""
+    if requested is not None:
+        return requested
+    detected = None if is_payload(text) else detect(text)
+    return detected or previous or "en"
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def to_message(reply: dict[str, Any]) -> Message | None:
+    """Turn one item of Rasa's REST output into a message; None if it has no text."""
+    text = reply.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    raw_buttons = reply.get("buttons")
+    buttons = [
+        Button(title=b["title"], payload=b["payload"])
+        for b in (raw_buttons if isinstance(raw_buttons, list) else [])
+        if isinstance(b, dict) and _is_text(b.get("title")) and _is_text(b.get("payload"))
+    ]
+    return Message(text=text, buttons=buttons)
+
+
+@router.post(
+    "/chat",
+    response_model=ChatResponse,
+    responses={503: {"model": ChatResponse, "description": "Assistant down: emergency numbers"}},
+)
+async def chat(
+    body: ChatRequest,
+    request: Request,
+    rasa: Annotated[RasaClient, Depends(get_rasa)],
+    sessions: Annotated[SessionStore, Depends(get_sessions)],
+    contacts: Annotated[tuple[EmergencyContact, ...], Depends(get_contacts)],
+    handle_custom: Annotated[CustomHandler, Depends(get_custom_handler)],
+) -> ChatResponse | JSONResponse:
+    """Send the person's message (or a button's payload) to the assistant and relay its replies."""
+    session = sessions.get_or_create(body.session)
+    language = choose_language(body.language, body.text, session.language)
+    session.language = language
+    # Lets the last-resort error handler answer in this session and language.
+    request.state.chat_session = session.id
+    request.state.chat_language = language
+    if not is_payload(body.text):
+        session.recent_texts.append(body.text)
+    try:
+        replies = await rasa.send(session.id, body.text, {"language": language})
+    except RasaUnavailable as exc:
+        logger.warning("chat.rasa_unavailable reason=%s", exc.reason)
+        return JSONResponse(status_code=503, content=fallback_body(session.id, language, contacts))
+    messages: list[Message] = []
+    for reply in replies:
+        if "custom" in reply:
+            handle_custom(session, reply["custom"])
+        message = to_message(reply)
+        if message is not None:
+            messages.append(message)
+    return ChatResponse(session=session.id, language=language, messages=messages)

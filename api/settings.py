@@ -1,0 +1,38 @@
+"""Gateway settings, read from the environment (prefix ``KAKEKOMI_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Computed, not read: no I/O happens at import time.
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIRECTORY_PATH = _REPO_ROOT / "bot" / "directory.yml"
+
+
+class Settings(BaseSettings):
+    """Everything the gateway can be told through ``KAKEKOMI_*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="KAKEKOMI_", extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # Rasa and the action server never face the internet: they listen on loopback only.
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = Field(default=5005, ge=1, le=65535)
+    actions_port: int = Field(default=5055, ge=1, le=65535)
+    data_dir: Path = Path("var")
+    session_idle_minutes: float = Field(default=30.0, gt=0)
+    rasa_timeout_seconds: float = Field(default=10.0, gt=0)
+    directory_path: Path = DEFAULT_DIRECTORY_PATH
+    environment: Literal["development", "production"] = "development"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,90 @@
+"""Gateway settings from ``KAKEKOMI_*`` variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from api.main import create_app
+from api.settings import Settings, get_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "KAKEKOMI_HOST",
+        "KAKEKOMI_PORT",
+        "KAKEKOMI_RASA_PORT",
+        "KAKEKOMI_ACTIONS_PORT",
+        "KAKEKOMI_DATA_DIR",
+        "KAKEKOMI_ENVIRONMENT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+
+
+def test_defaults() -> None:
+    settings = Settings()
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert (settings.rasa_host, settings.rasa_port, settings.actions_port) == (
+        "127.0.0.1",
+        5005,
+        5055,
+    )
+    assert settings.data_dir == Path("var")
+    assert settings.session_idle_minutes == 30
+    assert settings.rasa_timeout_seconds == 10.0
+    assert settings.environment == "development"
+    assert settings.directory_path == REPO / "bot" / "directory.yml"
+
+
+def test_the_environment_overrides_with_the_kakekomi_prefix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KAKEKOMI_PORT", "9000")
+    monkeypatch.setenv("KAKEKOMI_RASA_PORT", "6005")
+    monkeypatch.setenv("KAKEKOMI_ACTIONS_PORT", "6055")
+    monkeypatch.setenv("KAKEKOMI_DATA_DIR", "/tmp/kakekomi")
+    monkeypatch.setenv("KAKEKOMI_SESSION_IDLE_MINUTES", "5")
+    monkeypatch.setenv("KAKEKOMI_ENVIRONMENT", "production")
+    monkeypatch.setenv("RASA_PORT", "1")  # no prefix: ignored
+    settings = get_settings()
+    assert (settings.port, settings.rasa_port, settings.actions_port) == (9000, 6005, 6055)
+    assert settings.data_dir == Path("/tmp/kakekomi")
+    assert settings.session_idle_minutes == 5
+    assert settings.environment == "production"
+    assert get_settings() is settings
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("KAKEKOMI_PORT", "0"),
+        ("KAKEKOMI_RASA_PORT", "http"),
+        ("KAKEKOMI_ENVIRONMENT", "staging"),
+        ("KAKEKOMI_SESSION_IDLE_MINUTES", "0"),
+        ("KAKEKOMI_RASA_TIMEOUT_SECONDS", "-1"),
+    ],
+)
+def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(pydantic.ValidationError):
+        Settings()
+
+
+def test_create_app_injects_its_settings_as_the_get_settings_dependency(
+    settings: Settings,
+) -> None:
+    app = create_app(settings)
+    assert app.dependency_overrides[get_settings]() is settings
+
+
+def test_the_docs_ui_is_off_in_production_but_the_schema_stays(settings: Settings) -> None:
+    production = create_app(settings.model_copy(update={"environment": "production"}))
+    assert production.docs_url is None
+    assert production.openapi_url == "/openapi.json"
+    assert create_app(settings).docs_url == "/docs"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,13 +13,13 @@ from actions import directory
 class ActionContacts(Action):
     """Sends the contacts for the latest intent, emergency numbers first, in her language."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in the domain."""
         return "action_contacts"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Dispatches one message with the contacts, then the 'please check' note if needed."""
         topic = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
         language = tracker.get_slot("language") or "en"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import yaml
 
@@ -20,7 +20,7 @@ def directory_path() -> Path:
 
 
 @functools.lru_cache(maxsize=4)
-def load(path: Path) -> List[Dict[Text, Any]]:
+def load(path: Path) -> list[dict[str, Any]]:
     """Loads and checks the directory's entries; a broken file fails loudly."""
     with path.open(encoding="utf-8") as handle:
         entries = (yaml.safe_load(handle) or {}).get("entries") or []
@@ -32,18 +32,18 @@ def load(path: Path) -> List[Dict[Text, Any]]:
     return entries
 
 
-def entries_for(topic: Text, path: Optional[Path] = None) -> List[Dict[Text, Any]]:
+def entries_for(topic: str, path: Path | None = None) -> list[dict[str, Any]]:
     """The entries listed after `topic` (an intent name), in file order."""
     return [entry for entry in load(path or directory_path()) if topic in entry["topics"]]
 
 
-def _localised(value: Any, language: Text) -> Optional[Text]:
+def _localised(value: Any, language: str) -> str | None:
     if isinstance(value, dict):
         return value.get(language) or value.get("en")
     return value
 
 
-def render(entry: Dict[Text, Any], language: Text) -> Text:
+def render(entry: dict[str, Any], language: str) -> str:
     """One entry as plain text lines, in the person's language."""
     head = _localised(entry["name"], language)
     if entry.get("phone"):

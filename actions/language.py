@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.directory import LANGUAGES
 
 
-def language_of_latest_message(tracker: Tracker) -> Optional[Text]:
+def language_of_latest_message(tracker: Tracker) -> str | None:
     """The language in the metadata of the person's latest message, if valid."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     if not metadata:
@@ -26,13 +26,13 @@ def language_of_latest_message(tracker: Tracker) -> Optional[Text]:
 class ActionSetLanguage(Action):
     """Slot mapping action: copies the message's language into the `language` slot."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in the domain."""
         return "action_set_language"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """Sets the slot when the language is known and has changed."""
         language = language_of_latest_message(tracker)
         if language is None or language == tracker.get_slot("language"):

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 from kakekomi_bot import paths
 
@@ -24,23 +23,31 @@ def train(config: Path, out_dir: Path, force: bool = False) -> Path:
     if target.exists() and not force:
         print(f"model up to date: {target}", file=sys.stderr)
         return target
-    print(f"training {target.name} with {config.name} (this takes a few minutes)...", file=sys.stderr)
+    print(
+        f"training {target.name} with {config.name} (this takes a few minutes)...", file=sys.stderr
+    )
     rasa = Path(sys.executable).with_name("rasa")
     command = [
-        str(rasa), "train",
-        "--config", str(config),
-        "--domain", str(paths.DOMAIN),
-        "--data", *map(str, paths.TRAINING_DATA),
-        "--out", str(out_dir),
-        "--fixed-model-name", target.name[: -len(".tar.gz")],
+        str(rasa),
+        "train",
+        "--config",
+        str(config),
+        "--domain",
+        str(paths.DOMAIN),
+        "--data",
+        *map(str, paths.TRAINING_DATA),
+        "--out",
+        str(out_dir),
+        "--fixed-model-name",
+        target.name[: -len(".tar.gz")],
     ]
-    subprocess.run(command, check=True, env=rasa_env(), cwd=paths.ROOT)
+    subprocess.run(command, check=True, env=rasa_env(), cwd=paths.ROOT)  # noqa: S603 - fixed argv
     if not target.exists():
         raise SystemExit(f"rasa train finished but {target} is missing")
     return target
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Entry point: `python -m kakekomi_bot.cli COMMAND`."""
     parser = argparse.ArgumentParser(prog="kakekomi-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import regex
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -35,7 +35,7 @@ SMALL_TALK = frozenset(
 _UNSPACED = regex.compile(r"[\p{Thai}\p{Hiragana}\p{Katakana}\p{Han}]")
 
 
-def compile_terms(terms: List[Text]) -> Optional[regex.Pattern]:
+def compile_terms(terms: list[str]) -> regex.Pattern | None:
     """One case-insensitive pattern matching any of the terms."""
     parts = []
     for term in sorted({t.strip().lower() for t in terms if t.strip()}, key=len, reverse=True):
@@ -44,27 +44,30 @@ def compile_terms(terms: List[Text]) -> Optional[regex.Pattern]:
     return regex.compile("|".join(parts), regex.IGNORECASE) if parts else None
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class DangerGuard(GraphComponent):
-    """Turns a small-talk or fallback prediction into `emergency` when danger words appear.
+    """Keeps cries for help from being answered as small talk or "not understood".
+
+    1. A small-talk or fallback prediction whose text contains a danger word becomes
+       `emergency`.
+    2. A fallback (low confidence) whose best guess was a help intent keeps that guess:
+       when unsure, treating a message as a call for help is the safe mistake.
 
     The words are the `danger` lookup table in the NLU data (nlu_data/nlu/<lang>/danger.yml),
     so maintainers edit them as YAML and Rasa retrains this component when they change.
     """
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """The component's default config."""
-        return {"target_intent": "emergency"}
+        return {"target_intent": "emergency", "help_intents": ["request_help", "emergency"]}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        terms: Optional[List[Text]] = None,
+        terms: list[str] | None = None,
     ) -> None:
         """Creates the guard with its list of danger terms."""
         self._config = config
@@ -76,7 +79,7 @@ class DangerGuard(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -86,7 +89,7 @@ class DangerGuard(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Collects the danger terms from the training data's lookup table."""
-        terms: List[Text] = []
+        terms: list[str] = []
         for table in training_data.lookup_tables:
             if table.get("name") == LOOKUP_TABLE:
                 terms.extend(str(term) for term in table.get("elements", []))
@@ -99,7 +102,7 @@ class DangerGuard(GraphComponent):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -110,21 +113,28 @@ class DangerGuard(GraphComponent):
             terms = json.loads((directory / "terms.json").read_text(encoding="utf-8"))
         return cls(config, model_storage, resource, terms)
 
-    def mentions_danger(self, text: Text) -> bool:
+    def mentions_danger(self, text: str) -> bool:
         """Whether the text contains one of the danger terms."""
         return bool(self._pattern and self._pattern.search(text or ""))
 
-    def process(self, messages: List[Message]) -> List[Message]:
-        """Overrides small talk with the emergency intent when the text speaks of danger."""
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Applies both rules to each message's predicted intent."""
         for message in messages:
             intent = message.get(INTENT) or {}
-            if intent.get(INTENT_NAME_KEY) in SMALL_TALK and self.mentions_danger(
-                message.get(TEXT)
-            ):
-                logger.info("danger_guard.override from=%s", intent.get(INTENT_NAME_KEY))
-                message.set(
-                    INTENT,
-                    {**intent, INTENT_NAME_KEY: self._config["target_intent"]},
-                    add_to_output=True,
-                )
+            name = intent.get(INTENT_NAME_KEY)
+            if name in SMALL_TALK and self.mentions_danger(message.get(TEXT)):
+                replacement = {**intent, INTENT_NAME_KEY: self._config["target_intent"]}
+            elif name == "nlu_fallback":
+                guesses = [
+                    ranked
+                    for ranked in message.get(INTENT_RANKING_KEY) or []
+                    if ranked.get(INTENT_NAME_KEY) != "nlu_fallback"
+                ]
+                if not guesses or guesses[0][INTENT_NAME_KEY] not in self._config["help_intents"]:
+                    continue
+                replacement = dict(guesses[0])
+            else:
+                continue
+            logger.info("danger_guard.override from=%s", name)
+            message.set(INTENT, replacement, add_to_output=True)
         return messages

@@ -8,7 +8,7 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 from kakekomi_bot import paths
 
@@ -19,18 +19,18 @@ MIN_MACRO_F1 = 0.90
 MIN_HELP_RECALL = 0.97
 
 
-def load_held_out(directory: Path = paths.HELD_OUT) -> Dict[str, List[Tuple[str, str]]]:
+def load_held_out(directory: Path = paths.HELD_OUT) -> dict[str, list[tuple[str, str]]]:
     """(text, intent) pairs per language from nlu_data/tests/<language>.yml."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    examples: Dict[str, List[Tuple[str, str]]] = {}
+    examples: dict[str, list[tuple[str, str]]] = {}
     for language in LANGUAGES:
         data = load_data(str(directory / f"{language}.yml"))
         examples[language] = [(m.get("text"), m.get("intent")) for m in data.intent_examples]
     return examples
 
 
-def scores(pairs: List[Tuple[str, str]]) -> Dict[str, Any]:
+def scores(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Precision, recall, F1 and support per true intent, and their macro-F1."""
     true_counts = Counter(truth for truth, _ in pairs)
     predicted_counts = Counter(predicted for _, predicted in pairs)
@@ -50,19 +50,19 @@ def scores(pairs: List[Tuple[str, str]]) -> Dict[str, Any]:
     return {"macro_f1": round(macro, 4), "intents": per_intent}
 
 
-def help_recall(pairs: List[Tuple[str, str]]) -> Dict[str, Any]:
+def help_recall(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Share of help requests caught as request_help or emergency (either counts)."""
     wanted = [(t, p) for t, p in pairs if t in HELP_INTENTS]
     caught = sum(p in HELP_INTENTS for _, p in wanted)
     return {"recall": round(caught / len(wanted), 4) if wanted else 1.0, "support": len(wanted)}
 
 
-async def _predict(model: Path, examples: Dict[str, List[Tuple[str, str]]]) -> Dict[str, Any]:
+async def _predict(model: Path, examples: dict[str, list[tuple[str, str]]]) -> dict[str, Any]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    results: Dict[str, Any] = defaultdict(list)
-    latencies: List[float] = []
+    results: dict[str, Any] = defaultdict(list)
+    latencies: list[float] = []
     for language, pairs in examples.items():
         for text, truth in pairs:
             started = time.perf_counter()
@@ -80,12 +80,12 @@ async def _predict(model: Path, examples: Dict[str, List[Tuple[str, str]]]) -> D
     return {"predictions": dict(results), "latencies": latencies}
 
 
-def evaluate(model: Path) -> Dict[str, Any]:
+def evaluate(model: Path) -> dict[str, Any]:
     """Runs the held-out data through the model and builds the report."""
     examples = load_held_out()
     run = asyncio.run(_predict(model, examples))
-    report: Dict[str, Any] = {"model": model.name, "languages": {}, "errors": []}
-    every: List[Tuple[str, str]] = []
+    report: dict[str, Any] = {"model": model.name, "languages": {}, "errors": []}
+    every: list[tuple[str, str]] = []
     for language, predictions in run["predictions"].items():
         pairs = [(p["truth"], p["predicted"]) for p in predictions]
         every += pairs
@@ -104,7 +104,7 @@ def evaluate(model: Path) -> Dict[str, Any]:
     return report
 
 
-def gate_failures(report: Dict[str, Any]) -> List[str]:
+def gate_failures(report: dict[str, Any]) -> list[str]:
     """What falls below the quality gate (empty when the model passes)."""
     failures = [
         f"{language}: macro-F1 {scores_['macro_f1']:.3f} < {MIN_MACRO_F1}"
@@ -117,7 +117,7 @@ def gate_failures(report: Dict[str, Any]) -> List[str]:
     return failures
 
 
-def render_table(report: Dict[str, Any]) -> str:
+def render_table(report: dict[str, Any]) -> str:
     """The report as a Markdown table, for people."""
     lines = [
         f"Model: {report['model']}",
@@ -138,11 +138,13 @@ def render_table(report: Dict[str, Any]) -> str:
     missed = [e for e in missed if e["predicted"] not in HELP_INTENTS]
     if missed:
         lines += ["", "Missed help requests:"]
-        lines += [f"- [{e['language']}] {e['truth']} -> {e['predicted']}: {e['text']}" for e in missed]
+        lines += [
+            f"- [{e['language']}] {e['truth']} -> {e['predicted']}: {e['text']}" for e in missed
+        ]
     return "\n".join(lines)
 
 
-def write_report(report: Dict[str, Any], directory: Path) -> None:
+def write_report(report: dict[str, Any], directory: Path) -> None:
     """Writes report.json (for machines) and report.md (for people)."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, List, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot"
@@ -22,17 +22,19 @@ MODELS = ROOT / "models"
 COMPONENT_CODE = [BOT / "kakekomi_bot" / "tokenizer.py", BOT / "kakekomi_bot" / "danger_guard.py"]
 
 
-def _files(paths: Iterable[Path]) -> List[Path]:
-    found: List[Path] = []
+def _files(paths: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml"})
+            found.extend(
+                p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml"}
+            )
         elif path.is_file():
             found.append(path)
     return sorted(found)
 
 
-def data_hash(config: Path, data: Optional[List[Path]] = None) -> str:
+def data_hash(config: Path, data: list[Path] | None = None) -> str:
     """A short SHA-256 over the config, domain, training data and component code."""
     digest = hashlib.sha256()
     for path in _files([config, DOMAIN, *(data or TRAINING_DATA), *COMPONENT_CODE]):
@@ -43,6 +45,6 @@ def data_hash(config: Path, data: Optional[List[Path]] = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def model_path(config: Path, out_dir: Path = MODELS, data: Optional[List[Path]] = None) -> Path:
+def model_path(config: Path, out_dir: Path = MODELS, data: list[Path] | None = None) -> Path:
     """The file a model trained from this config and data is stored in."""
     return out_dir / f"kakekomi-{config.stem}-{data_hash(config, data)}.tar.gz"

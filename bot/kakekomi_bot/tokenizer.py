@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional, Text, Tuple
+from collections.abc import Iterator
+from typing import Any
 
 import regex
 from pythainlp.tokenize import word_tokenize as thai_word_tokenize
@@ -28,14 +29,12 @@ _WORD = regex.compile(r"[\p{L}\p{M}\p{N}_]+(?:['’.\-][\p{L}\p{M}\p{N}_]+)*")
 _SKIPPED_POS = {"補助記号", "空白"}
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class ScriptAwareTokenizer(Tokenizer):
     """Tokenizes Thai with pythainlp, Japanese with SudachiPy, other scripts by words."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """Returns the component's default config."""
         return {
             "intent_tokenization_flag": False,
@@ -49,11 +48,11 @@ class ScriptAwareTokenizer(Tokenizer):
         }
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         """Packages needed by this component."""
         return ["pythainlp", "sudachipy", "sudachidict_core"]
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         """Initializes the tokenizer and loads the Japanese dictionary once."""
         super().__init__(config)
         mode = getattr(SplitMode, str(self._config["sudachi_mode"]).upper())
@@ -63,7 +62,7 @@ class ScriptAwareTokenizer(Tokenizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -71,7 +70,7 @@ class ScriptAwareTokenizer(Tokenizer):
         """Creates a new component (see parent class for full docstring)."""
         return cls(config)
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """Splits the attribute's text into tokens with character offsets."""
         text = message.get(attribute) or ""
         tokens = [Token(word, start, lemma=lemma) for word, start, lemma in self.words(text)]
@@ -80,7 +79,7 @@ class ScriptAwareTokenizer(Tokenizer):
             tokens = [Token(text, 0)]
         return self._apply_token_pattern(tokens)
 
-    def words(self, text: Text) -> Iterator[Tuple[Text, int, Optional[Text]]]:
+    def words(self, text: str) -> Iterator[tuple[str, int, str | None]]:
         """Yields (word, start offset, lemma or None) for every word in the text."""
         for run in _RUNS.finditer(text):
             start = run.start()
@@ -92,7 +91,7 @@ class ScriptAwareTokenizer(Tokenizer):
                 for word in _WORD.finditer(run.group()):
                     yield word.group(), start + word.start(), None
 
-    def _thai(self, run: Text, offset: int) -> Iterator[Tuple[Text, int, Optional[Text]]]:
+    def _thai(self, run: str, offset: int) -> Iterator[tuple[str, int, str | None]]:
         position = 0
         for word in thai_word_tokenize(run, engine=self._thai_engine, keep_whitespace=False):
             found = run.find(word, position)
@@ -101,7 +100,7 @@ class ScriptAwareTokenizer(Tokenizer):
             position = found + len(word)
             yield word, offset + found, None
 
-    def _japanese(self, run: Text, offset: int) -> Iterator[Tuple[Text, int, Optional[Text]]]:
+    def _japanese(self, run: str, offset: int) -> Iterator[tuple[str, int, str | None]]:
         for morpheme in self._sudachi.tokenize(run):
             if morpheme.part_of_speech()[0] in _SKIPPED_POS:
                 continue

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Dict, Iterable, Optional, Text
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore
@@ -22,8 +23,8 @@ class ExpiringInMemoryTrackerStore(InMemoryTrackerStore):
     def __init__(
         self,
         domain: Domain,
-        host: Optional[Text] = None,
-        event_broker: Optional[EventBroker] = None,
+        host: str | None = None,
+        event_broker: EventBroker | None = None,
         record_exp: Any = DEFAULT_IDLE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         **kwargs: Any,
@@ -34,7 +35,7 @@ class ExpiringInMemoryTrackerStore(InMemoryTrackerStore):
         if self.record_exp <= 0:
             raise ValueError("record_exp must be a positive number of seconds")
         self._clock = clock
-        self._last_seen: Dict[Text, float] = {}
+        self._last_seen: dict[str, float] = {}
 
     def forget_expired(self) -> int:
         """Deletes every conversation idle for longer than `record_exp`; returns how many."""
@@ -52,12 +53,12 @@ class ExpiringInMemoryTrackerStore(InMemoryTrackerStore):
         self._last_seen[tracker.sender_id] = self._clock()
 
     async def _retrieve(
-        self, sender_id: Text, fetch_all_sessions: bool
-    ) -> Optional[DialogueStateTracker]:
+        self, sender_id: str, fetch_all_sessions: bool
+    ) -> DialogueStateTracker | None:
         self.forget_expired()
         return await super()._retrieve(sender_id, fetch_all_sessions)
 
-    async def keys(self) -> Iterable[Text]:
+    async def keys(self) -> Iterable[str]:
         """Returns the ids of the conversations that have not expired."""
         self.forget_expired()
         return list(self.store.keys())

@@ -8,10 +8,10 @@ import re
 import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
+from trackers import tracker
 
 from actions import directory
 from actions.contacts import ActionContacts
-from trackers import tracker
 
 LANGUAGES = ["en", "ja", "th", "tl", "es"]
 
@@ -51,7 +51,17 @@ def test_no_contacts_for_small_talk() -> None:
 
 def test_every_phone_number_sent_is_in_the_directory_file() -> None:
     raw = directory.DEFAULT_PATH.read_text(encoding="utf-8")
-    for intent in ["emergency", "ask_rights", "ask_visa", "ask_shelter", "ask_debt", "ask_embassy", "ask_medical", "request_help", "nlu_fallback"]:
+    for intent in [
+        "emergency",
+        "ask_rights",
+        "ask_visa",
+        "ask_shelter",
+        "ask_debt",
+        "ask_embassy",
+        "ask_medical",
+        "request_help",
+        "nlu_fallback",
+    ]:
         for message in run(intent, "en"):
             for number in re.findall(r"\+?\d[\d-]{2,}\d", message.get("text") or ""):
                 assert number in raw, number
@@ -59,8 +69,12 @@ def test_every_phone_number_sent_is_in_the_directory_file() -> None:
 
 def test_a_broken_entry_fails_loudly(tmp_path) -> None:
     path = tmp_path / "directory.yml"
-    path.write_text(yaml.safe_dump({"entries": [{"id": "x", "kind": "legal", "name": {"en": "X"}, "topics": ["ask_debt"]}]}))
-    with pytest.raises(ValueError, match="lacks source, verified, partner_confirmed, name.ja"):
+    path.write_text(
+        yaml.safe_dump(
+            {"entries": [{"id": "x", "kind": "legal", "name": {"en": "X"}, "topics": ["ask_debt"]}]}
+        )
+    )
+    with pytest.raises(ValueError, match=r"lacks source, verified, partner_confirmed, name\.ja"):
         directory.load(path)
 
 

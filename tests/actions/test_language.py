@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from trackers import tracker
 
 from actions.language import ActionSetLanguage
-from trackers import tracker
 
 
 def run(**kwargs) -> list[dict]:

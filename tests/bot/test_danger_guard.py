@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from kakekomi_bot.danger_guard import DangerGuard, compile_terms
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-
-from kakekomi_bot.danger_guard import DangerGuard, compile_terms
 
 TERMS = ["kill me", "knife", "he's coming", "殺される", "อยากตาย", "kutsilyo", "me va a matar"]
 
@@ -37,7 +36,9 @@ def classified(text: str, intent: str) -> Message:
         ("gracias, me va a matar", "thank"),
     ],
 )
-def test_small_talk_that_mentions_danger_becomes_emergency(guard: DangerGuard, text: str, intent: str) -> None:
+def test_small_talk_that_mentions_danger_becomes_emergency(
+    guard: DangerGuard, text: str, intent: str
+) -> None:
     [message] = guard.process([classified(text, intent)])
     assert message.get("intent")["name"] == "emergency"
 
@@ -47,7 +48,10 @@ def test_small_talk_that_mentions_danger_becomes_emergency(guard: DangerGuard, t
     [
         ("hello there", "greet"),  # no danger word
         ("what is a skill visa", "ask_visa"),  # "kill" only inside a word, and not small talk
-        ("my boss has a knife collection, is it legal", "ask_rights"),  # a topic answer is not small talk
+        (
+            "my boss has a knife collection, is it legal",
+            "ask_rights",
+        ),  # a topic answer is not small talk
         ("he's coming, help me get out", "request_help"),  # already a help request
     ],
 )
@@ -66,3 +70,21 @@ def test_trained_terms_survive_persist_and_load(guard: DangerGuard, tmp_path) ->
     loaded = DangerGuard.load(guard._config, guard._model_storage, guard._resource, None)
     assert loaded.terms == sorted(TERMS)
     assert loaded.mentions_danger("he has a knife")
+
+
+def fallback(text: str, ranking: list[tuple[str, float]]) -> Message:
+    ranked = [{"name": "nlu_fallback", "confidence": 0.35}] + [
+        {"name": name, "confidence": confidence} for name, confidence in ranking
+    ]
+    return Message({"text": text, "intent": ranked[0], "intent_ranking": ranked})
+
+
+@pytest.mark.parametrize("best", ["emergency", "request_help"])
+def test_an_unsure_guess_of_a_help_intent_is_kept(guard: DangerGuard, best: str) -> None:
+    [message] = guard.process([fallback("nobody can know", [(best, 0.3), ("greet", 0.25)])])
+    assert message.get("intent") == {"name": best, "confidence": 0.3}
+
+
+def test_an_unsure_guess_of_anything_else_stays_not_understood(guard: DangerGuard) -> None:
+    [message] = guard.process([fallback("hmm", [("greet", 0.3), ("emergency", 0.29)])])
+    assert message.get("intent")["name"] == "nlu_fallback"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rasa.shared.nlu.training_data.message import Message
-
 from kakekomi_bot.tokenizer import ScriptAwareTokenizer
+from rasa.shared.nlu.training_data.message import Message
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +18,11 @@ def tokens(tokenizer: ScriptAwareTokenizer, text: str) -> list[str]:
 
 GOLDEN = [
     # English: words, inner apostrophes kept, punctuation and emoji dropped
-    ("en", "he took my passport!! what do i do", ["he", "took", "my", "passport", "what", "do", "i", "do"]),
+    (
+        "en",
+        "he took my passport!! what do i do",
+        ["he", "took", "my", "passport", "what", "do", "i", "do"],
+    ),
     ("en", "i can't go out 😢", ["i", "can't", "go", "out"]),
     ("en", "owe 5,000,000 yen??", ["owe", "5", "000", "000", "yen"]),
     # Spanish: accents, ¿ ¡ and missing accents alike
@@ -39,8 +42,12 @@ GOLDEN = [
 ]
 
 
-@pytest.mark.parametrize(("language", "text", "expected"), GOLDEN, ids=[g[0] + ":" + g[1] for g in GOLDEN])
-def test_golden_tokens(tokenizer: ScriptAwareTokenizer, language: str, text: str, expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("language", "text", "expected"), GOLDEN, ids=[g[0] + ":" + g[1] for g in GOLDEN]
+)
+def test_golden_tokens(
+    tokenizer: ScriptAwareTokenizer, language: str, text: str, expected: list[str]
+) -> None:
     assert tokens(tokenizer, text) == expected
 
 
@@ -51,7 +58,9 @@ def test_offsets_point_at_the_token_in_the_text(tokenizer: ScriptAwareTokenizer,
 
 
 def test_japanese_lemma_normalises_inflection(tokenizer: ScriptAwareTokenizer) -> None:
-    [taken] = [t for t in tokenizer.tokenize(Message({"text": "取られた"}), "text") if t.text == "取ら"]
+    [taken] = [
+        t for t in tokenizer.tokenize(Message({"text": "取られた"}), "text") if t.text == "取ら"
+    ]
     assert taken.lemma == "取る"
 
 

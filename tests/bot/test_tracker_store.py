@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from kakekomi_bot.tracker_store import ExpiringInMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-
-from kakekomi_bot.tracker_store import ExpiringInMemoryTrackerStore
 
 
 class Clock:

@@ -1,0 +1,1 @@
+"""Encrypted, signed, durable escalation of a consented request to the partner NGO."""

@@ -1,0 +1,140 @@
+"""``kakekomi-ngo``: the partner NGO's key, receiver and decryption tool."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kakekomi_ngo.keys import (
+    KeyFileError,
+    fingerprint,
+    generate_ngo_key,
+    key_kind,
+    load_ngo_private_key,
+    load_public_key_any,
+    load_signing_public_key,
+    ngo_public_key_of,
+    write_ngo_key_pair,
+)
+from kakekomi_ngo.protocol import ProtocolError, decrypt_body
+from kakekomi_ngo.receiver import HandoffReceiver, serve
+
+DEFAULT_PORT = 8787
+
+
+def _warn_if_exposed(host: str) -> None:
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        print(
+            f"kakekomi-ngo: warning: serving plain HTTP on {host}; "
+            "put a TLS reverse proxy in front and bind 127.0.0.1",
+            file=sys.stderr,
+        )
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    key = generate_ngo_key(post_quantum=args.post_quantum)
+    private_path, public_path = write_ngo_key_pair(Path(args.out), key)
+    public = ngo_public_key_of(key)
+    print(f"private key ({key_kind(key)}, keep secret, mode 0600): {private_path}")
+    print(f"public key (send this file to Kakekomi): {public_path}")
+    print(f"fingerprint: {fingerprint(public)}")
+    return 0
+
+
+def _fingerprint(args: argparse.Namespace) -> int:
+    key = load_public_key_any(Path(args.file))
+    print(f"{key_kind(key)} {fingerprint(key)}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
+    receiver = HandoffReceiver(
+        private_keys=[load_ngo_private_key(Path(p)) for p in args.key],
+        sender_keys=[load_signing_public_key(Path(p)) for p in args.sender_key],
+        out_dir=Path(args.out),
+    )
+    _warn_if_exposed(args.host)
+    serve(args.host, args.port, receiver)
+    return 0
+
+
+def _decrypt(args: argparse.Namespace) -> int:
+    keys = [load_ngo_private_key(Path(p)) for p in args.key]
+    body = sys.stdin.buffer.read() if args.body_file == "-" else Path(args.body_file).read_bytes()
+    handoff = decrypt_body(body, keys)
+    print(json.dumps(handoff, ensure_ascii=False, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="kakekomi-ngo", description="Receive encrypted Kakekomi handoffs."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    keygen = commands.add_parser("keygen", help="create the NGO's key pair")
+    keygen.add_argument("--out", required=True, help="folder for the two key files")
+    keygen.add_argument(
+        "--post-quantum",
+        action="store_true",
+        help="hybrid ML-KEM-768 + X25519 key (safe against a future quantum computer)",
+    )
+    keygen.set_defaults(run=_keygen)
+
+    fp = commands.add_parser("fingerprint", help="print the fingerprint of a key file")
+    fp.add_argument("file", help="a public or private key file")
+    fp.set_defaults(run=_fingerprint)
+
+    srv = commands.add_parser("serve", help="run the reference receiver")
+    srv.add_argument(
+        "--key",
+        action="append",
+        required=True,
+        help="NGO private key file (repeat to keep an old key during a rotation)",
+    )
+    srv.add_argument(
+        "--sender-key",
+        action="append",
+        required=True,
+        help="Kakekomi's Ed25519 public key file (repeat during a rotation)",
+    )
+    srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    srv.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
+    )
+    srv.add_argument("--out", required=True, help="folder for received handoffs (made 0700)")
+    srv.set_defaults(run=_serve)
+
+    dec = commands.add_parser("decrypt", help="decrypt a saved request body")
+    dec.add_argument("--key", action="append", required=True, help="NGO private key file")
+    dec.add_argument("body_file", help="the saved POST body ('-' reads standard input)")
+    dec.set_defaults(run=_decrypt)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except (KeyFileError, ProtocolError, OSError) as exc:
+        print(f"kakekomi-ngo: error: {exc}", file=sys.stderr)
+        return 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -33,14 +33,15 @@ model: sync ## train the production model unless one exists for the current data
 ci-model: sync ## the lighter CI model, cached by the same data hash
 	$(BOT_CLI) train --config bot/config-ci.yml
 
-lint: sync
+lint: sync ## ruff, mypy and hadolint
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	.venv/bin/hadolint Dockerfile
 
 validate: sync ## Rasa's own consistency checks of domain, data and rules
 	bot/.venv/bin/rasa data validate --domain bot/domain --config bot/config.yml \
-		--data nlu_data/nlu nlu_data/rules nlu_data/stories
+		--data nlu_data/nlu nlu_data/rules
 
 test-bot: sync ## tokenizer golden tests, components, tracker store, actions
 	$(BOT_PY) -m pytest -c bot/pyproject.toml tests/bot tests/actions

@@ -10,8 +10,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import directory
 
 
+def send_contacts(dispatcher: CollectingDispatcher, topic: str, language: str) -> None:
+    """One message with the topic's contacts (emergency numbers first), then the check note."""
+    entries = directory.entries_for(topic)
+    # Emergency numbers always lead, whatever their place in the file.
+    entries.sort(key=lambda entry: entry["kind"] != "emergency")
+    if not entries:
+        return
+    dispatcher.utter_message(text="\n".join(directory.render(entry, language) for entry in entries))
+    if not all(entry["partner_confirmed"] for entry in entries):
+        dispatcher.utter_message(response="utter_contacts_check")
+
+
 class ActionContacts(Action):
-    """Sends the contacts for the latest intent, emergency numbers first, in her language."""
+    """Sends the contacts for the latest intent, in the person's language."""
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -20,17 +32,7 @@ class ActionContacts(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Dispatches one message with the contacts, then the 'please check' note if needed."""
+        """Dispatches the contacts for the intent of the latest message."""
         topic = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
-        language = tracker.get_slot("language") or "en"
-        entries = directory.entries_for(topic)
-        # Emergency numbers always lead, whatever their place in the file.
-        entries.sort(key=lambda entry: entry["kind"] != "emergency")
-        if not entries:
-            return []
-        dispatcher.utter_message(
-            text="\n".join(directory.render(entry, language) for entry in entries)
-        )
-        if not all(entry["partner_confirmed"] for entry in entries):
-            dispatcher.utter_message(response="utter_contacts_check")
+        send_contacts(dispatcher, topic, tracker.get_slot("language") or "en")
         return []

@@ -1,4 +1,4 @@
-"""Where Rasa's ``custom`` payloads go: the escalation feature plugs in here."""
+"""Where Rasa's ``custom`` payloads go (never shown to the person)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,5 @@ from typing import Any
 
 from api.sessions import Session
 
+# The lifespan installs api.escalation.consent.remember_handoff_request; tests may swap it.
 CustomHandler = Callable[[Session, Any], None]
-
-
-def handle_custom(session: Session, custom: Any) -> None:
-    """Receive one ``custom`` payload from Rasa; never shown to the person (no-op for now)."""
-    # The escalation feature replaces this (app.state.custom_handler) to queue a consented
-    # hand-over to the NGO, using session.recent_texts and session.state.
-    return None

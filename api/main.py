@@ -13,10 +13,11 @@ from fastapi.exceptions import RequestValidationError
 
 from api.directory import load_emergency_contacts
 from api.errors import FallbackOnError, validation_error_handler
-from api.hooks import handle_custom
+from api.escalation.consent import remember_handoff_request
+from api.escalation.service import EscalationService
 from api.log_setup import configure_logging
 from api.rasa_client import RasaClient
-from api.routes import chat, health, page
+from api.routes import admin, chat, health, page
 from api.sessions import SessionStore
 from api.settings import Settings, get_settings
 
@@ -36,6 +37,7 @@ async def _sweep_sessions(sessions: SessionStore, every: float) -> None:
 
 def _lifespan(
     transport: httpx.AsyncBaseTransport | None,
+    ngo_transport: httpx.AsyncBaseTransport | None,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,7 +46,9 @@ def _lifespan(
         app.state.contacts = load_emergency_contacts(settings.directory_path)
         idle_seconds = settings.session_idle_minutes * 60
         app.state.sessions = sessions = SessionStore(idle_seconds=idle_seconds)
-        app.state.custom_handler = handle_custom
+        app.state.custom_handler = remember_handoff_request
+        app.state.escalation = escalation = EscalationService(settings, transport=ngo_transport)
+        await escalation.start()
         # One client for every call to Rasa and the action server; never the system proxy.
         async with httpx.AsyncClient(
             transport=transport, timeout=settings.rasa_timeout_seconds, trust_env=False
@@ -52,8 +56,11 @@ def _lifespan(
             app.state.rasa = RasaClient.from_settings(http, settings)
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_sweep_sessions, sessions, min(idle_seconds, _MAX_SWEEP_SECONDS))
-                yield
-                tasks.cancel_scope.cancel()
+                try:
+                    yield
+                finally:
+                    tasks.cancel_scope.cancel()
+                    await escalation.stop()
 
     return lifespan
 
@@ -62,6 +69,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     rasa_transport: httpx.AsyncBaseTransport | None = None,
+    ngo_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """Build the gateway; ``rasa_transport`` lets tests stand in for Rasa at the HTTP layer."""
     configure_logging()
@@ -70,7 +78,7 @@ def create_app(
     development = settings.environment == "development"
     app = FastAPI(
         title="Kakekomi gateway",
-        lifespan=_lifespan(rasa_transport),
+        lifespan=_lifespan(rasa_transport, ngo_transport),
         # The schema stays on (it is fuzzed); the docs UI loads external assets: dev only.
         docs_url="/docs" if development else None,
         redoc_url=None,
@@ -82,4 +90,5 @@ def create_app(
     app.include_router(chat.router)
     app.include_router(health.router)
     app.include_router(page.router)
+    app.include_router(admin.router)
     return app

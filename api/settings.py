@@ -7,15 +7,21 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from api.escalation.settings import EscalationSettings
 
 # Computed, not read: no I/O happens at import time.
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIRECTORY_PATH = _REPO_ROOT / "bot" / "directory.yml"
 
 
-class Settings(BaseSettings):
-    """Everything the gateway can be told through ``KAKEKOMI_*`` variables."""
+class Settings(EscalationSettings):
+    """Everything the gateway can be told through ``KAKEKOMI_*`` variables.
+
+    The escalation fields (NGO URL and key, signing key, retry schedule, admin token,
+    data_dir) come from ``EscalationSettings``.
+    """
 
     model_config = SettingsConfigDict(env_prefix="KAKEKOMI_", extra="ignore", frozen=True)
 
@@ -25,7 +31,6 @@ class Settings(BaseSettings):
     rasa_host: str = "127.0.0.1"
     rasa_port: int = Field(default=5005, ge=1, le=65535)
     actions_port: int = Field(default=5055, ge=1, le=65535)
-    data_dir: Path = Path("var")
     session_idle_minutes: float = Field(default=30.0, gt=0)
     rasa_timeout_seconds: float = Field(default=10.0, gt=0)
     directory_path: Path = DEFAULT_DIRECTORY_PATH

@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 
 from api.deps import get_contacts, get_custom_handler, get_rasa, get_sessions
 from api.directory import EmergencyContact
+from api.escalation.consent import answer_contact_question, awaiting_contact
+from api.escalation.service import EscalationService, get_escalation_service
 from api.fallback import fallback_body
 from api.hooks import CustomHandler
 from api.language import Language, detect
@@ -64,6 +66,7 @@ async def chat(
     sessions: Annotated[SessionStore, Depends(get_sessions)],
     contacts: Annotated[tuple[EmergencyContact, ...], Depends(get_contacts)],
     handle_custom: Annotated[CustomHandler, Depends(get_custom_handler)],
+    escalation: Annotated[EscalationService, Depends(get_escalation_service)],
 ) -> ChatResponse | JSONResponse:
     """Send the person's message (or a button's payload) to the assistant and relay its replies."""
     session = sessions.get_or_create(body.session)
@@ -72,10 +75,18 @@ async def chat(
     # Lets the last-resort error handler answer in this session and language.
     request.state.chat_session = session.id
     request.state.chat_language = language
-    if not is_payload(body.text):
-        session.recent_texts.append(body.text)
+    metadata = {
+        "language": language,
+        "escalation": "available" if escalation.configured else "unavailable",
+    }
+    text = body.text
+    if awaiting_contact(session):
+        # Her answer to "how may they reach you?" goes to the NGO, encrypted, never to Rasa.
+        text, metadata["handoff"] = await answer_contact_question(session, text, escalation)
+    elif not is_payload(text):
+        session.recent_texts.append(text)
     try:
-        replies = await rasa.send(session.id, body.text, {"language": language})
+        replies = await rasa.send(session.id, text, metadata)
     except RasaUnavailable as exc:
         logger.warning("chat.rasa_unavailable reason=%s", exc.reason)
         return JSONResponse(status_code=503, content=fallback_body(session.id, language, contacts))

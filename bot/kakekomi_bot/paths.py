@@ -15,7 +15,7 @@ CONFIG = BOT / "config.yml"
 CI_CONFIG = BOT / "config-ci.yml"
 NLU_DATA = ROOT / "nlu_data"
 # What the model learns from. nlu_data/tests/ is held out: it is never trained on.
-TRAINING_DATA = [NLU_DATA / "nlu", NLU_DATA / "rules", NLU_DATA / "stories"]
+TRAINING_DATA = [NLU_DATA / "nlu", NLU_DATA / "rules"]
 HELD_OUT = NLU_DATA / "tests"
 MODELS = ROOT / "models"
 # Code whose change changes what a trained model does.

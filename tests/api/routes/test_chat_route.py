@@ -125,7 +125,7 @@ async def test_language_precedence(
     if second is not None:
         response = await say(client, session=response.json()["session"], **second)
     assert response.json()["language"] == expected
-    assert rasa.messages[-1]["metadata"] == {"language": expected}
+    assert rasa.messages[-1]["metadata"] == {"language": expected, "escalation": "unavailable"}
 
 
 # Buttons and Rasa's output
@@ -143,7 +143,7 @@ async def test_a_button_payload_goes_straight_to_rasa_and_keeps_the_language(
     assert rasa.messages[-1] == {
         "sender": session,
         "message": "/ask_visa",
-        "metadata": {"language": "th"},
+        "metadata": {"language": "th", "escalation": "unavailable"},
     }
     # Only what she wrote is kept for a consented escalation, not the payloads.
     kept = app.state.sessions.get(session)

@@ -1,0 +1,86 @@
+"""The gateway's side of the consent conversation.
+
+After her yes, Rasa sends a custom payload ``{"handoff": {"urgency", "topics"}}``; the
+gateway remembers it on the session. Her next message answers "how may they reach you?":
+the gateway keeps that answer out of Rasa, builds the handoff with her last messages,
+encrypts and queues it, and only then lets Rasa confirm.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Final
+
+from api.escalation.handoff import Contact, Urgency, build_handoff
+from api.escalation.service import EscalationService, EscalationUnavailable
+from api.sessions import Session
+
+log = logging.getLogger("kakekomi.escalation")
+
+PENDING: Final = "pending_handoff"
+MAX_CONTACT_CHARS: Final = 300
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"^\+?[\d\s().-]{8,}$")
+_APPS = ("line", "whatsapp", "messenger", "viber", "signal", "telegram", "facebook")
+
+
+def remember_handoff_request(session: Session, custom: Any) -> None:
+    """Custom-payload hook: after her yes, wait for the answer to the contact question."""
+    request = custom.get("handoff") if isinstance(custom, dict) else None
+    if not isinstance(request, dict) or request.get("urgency") not in ("emergency", "normal"):
+        return
+    topics = request.get("topics")
+    session.state[PENDING] = {
+        "urgency": request["urgency"],
+        "topics": [t for t in topics if isinstance(t, str)] if isinstance(topics, list) else [],
+    }
+
+
+def awaiting_contact(session: Session) -> bool:
+    """Whether her next message answers the contact question."""
+    return PENDING in session.state
+
+
+def contact_from(text: str) -> Contact | None:
+    """Her answer as a contact; None when she skipped (any button payload, e.g. /deny)."""
+    value = text.strip()[:MAX_CONTACT_CHARS]
+    if not value or value.startswith("/"):
+        return None
+    lowered = value.lower()
+    if _EMAIL.search(value):
+        method = "email"
+    elif _PHONE.match(value):
+        method = "phone"
+    else:
+        method = next((app for app in _APPS if app in lowered), "text")
+    return Contact(method=method, value=value)
+
+
+async def answer_contact_question(
+    session: Session, text: str, service: EscalationService
+) -> tuple[str, str]:
+    """Queues the pending handoff; returns what Rasa hears instead of her text, and the result.
+
+    Rasa hears only ``/affirm`` (a contact was given) or ``/deny`` (skipped); the result is
+    "queued", "unavailable" (no NGO configured) or "failed".
+    """
+    pending = session.state.pop(PENDING)
+    urgency: Urgency = pending["urgency"]
+    contact = contact_from(text)
+    handoff = build_handoff(
+        language=session.language or "en",
+        urgency=urgency,
+        topics=pending["topics"],
+        words=list(session.recent_texts),
+        contact=contact,
+    )
+    try:
+        await service.submit(handoff)
+        status = "queued"
+    except EscalationUnavailable:
+        status = "unavailable"
+    except Exception as error:  # never lose her answer silently: she is told it failed
+        log.error("escalation.submit_failed error=%s", type(error).__name__)
+        status = "failed"
+    return ("/affirm" if contact else "/deny"), status

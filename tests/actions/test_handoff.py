@@ -40,7 +40,9 @@ def test_the_gateway_gets_topics_and_urgency_but_no_words() -> None:
 
 def test_a_normal_request_is_not_urgent() -> None:
     dispatcher = CollectingDispatcher()
-    asyncio.run(ActionRequestHandoff().run(dispatcher, conversation(["request_help", "affirm"]), {}))
+    asyncio.run(
+        ActionRequestHandoff().run(dispatcher, conversation(["request_help", "affirm"]), {})
+    )
     assert dispatcher.messages[0]["custom"]["handoff"]["urgency"] == "normal"
 
 

@@ -18,7 +18,10 @@ from api.settings import Settings
 from kakekomi_ngo.protocol import decrypt_body
 
 CONSENT = {"text": "Shall I send it?", "buttons": [{"title": "Yes", "payload": "/affirm"}]}
-ASK_CONTACT = {"text": "How can they reach you?", "buttons": [{"title": "Skip", "payload": "/deny"}]}
+ASK_CONTACT = {
+    "text": "How can they reach you?",
+    "buttons": [{"title": "Skip", "payload": "/deny"}],
+}
 
 
 def bot(body: dict[str, Any]) -> httpx.Response:
@@ -68,7 +71,9 @@ def configured_app(settings: Settings, rasa, ngo, fake_ngo: FakeNgo, tmp_path):
 
 
 async def talk(http: httpx.AsyncClient, session: str | None, text: str) -> dict[str, Any]:
-    response = await http.post("/api/chat", json={"session": session, "text": text, "language": "en"})
+    response = await http.post(
+        "/api/chat", json={"session": session, "text": text, "language": "en"}
+    )
     assert response.status_code == 200
     return response.json()
 
@@ -136,8 +141,14 @@ async def test_without_an_ngo_she_is_told_it_could_not_be_sent(settings, rasa, s
         ("   ", None),
         ("maria@example.org", {"method": "email", "value": "maria@example.org"}),
         ("+81 90-1234-5678", {"method": "phone", "value": "+81 90-1234-5678"}),
-        ("WhatsApp 0917 000 0000 evenings", {"method": "whatsapp", "value": "WhatsApp 0917 000 0000 evenings"}),
-        ("ask for Ana at the church on Sunday", {"method": "text", "value": "ask for Ana at the church on Sunday"}),
+        (
+            "WhatsApp 0917 000 0000 evenings",
+            {"method": "whatsapp", "value": "WhatsApp 0917 000 0000 evenings"},
+        ),
+        (
+            "ask for Ana at the church on Sunday",
+            {"method": "text", "value": "ask for Ana at the church on Sunday"},
+        ),
     ],
 )
 def test_contact_from_her_answer(answer: str, expected) -> None:

@@ -18,18 +18,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 logger = logging.getLogger(__name__)
 
 LOOKUP_TABLE = "danger"
-SMALL_TALK = frozenset(
-    {
-        "greet",
-        "goodbye",
-        "affirm",
-        "deny",
-        "thank",
-        "bot_challenge",
-        "out_of_scope",
-        "nlu_fallback",
-    }
-)
 # Scripts written without spaces are matched anywhere; others only as whole words,
 # so that "kill" does not fire inside "skill".
 _UNSPACED = regex.compile(r"[\p{Thai}\p{Hiragana}\p{Katakana}\p{Han}]")
@@ -48,8 +36,8 @@ def compile_terms(terms: list[str]) -> regex.Pattern | None:
 class DangerGuard(GraphComponent):
     """Keeps cries for help from being answered as small talk or "not understood".
 
-    1. A small-talk or fallback prediction whose text contains a danger word becomes
-       `emergency`.
+    1. Any prediction other than a help intent becomes `emergency` when the text contains
+       a danger term: an answer about visas to "he has a knife" is as wrong as small talk.
     2. A fallback (low confidence) whose best guess was a help intent keeps that guess:
        when unsure, treating a message as a call for help is the safe mistake.
 
@@ -122,7 +110,7 @@ class DangerGuard(GraphComponent):
         for message in messages:
             intent = message.get(INTENT) or {}
             name = intent.get(INTENT_NAME_KEY)
-            if name in SMALL_TALK and self.mentions_danger(message.get(TEXT)):
+            if name not in self._config["help_intents"] and self.mentions_danger(message.get(TEXT)):
                 replacement = {**intent, INTENT_NAME_KEY: self._config["target_intent"]}
             elif name == "nlu_fallback":
                 guesses = [

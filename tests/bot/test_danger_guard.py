@@ -34,9 +34,11 @@ def classified(text: str, intent: str) -> Message:
         ("อยากตายแล้ว", "out_of_scope"),
         ("may kutsilyo siya", "nlu_fallback"),
         ("gracias, me va a matar", "thank"),
+        ("my boss has a knife, is it legal", "ask_rights"),
+        ("he's coming, where can i hide", "ask_shelter"),
     ],
 )
-def test_small_talk_that_mentions_danger_becomes_emergency(
+def test_anything_but_a_help_request_that_mentions_danger_becomes_emergency(
     guard: DangerGuard, text: str, intent: str
 ) -> None:
     [message] = guard.process([classified(text, intent)])
@@ -47,11 +49,8 @@ def test_small_talk_that_mentions_danger_becomes_emergency(
     ("text", "intent"),
     [
         ("hello there", "greet"),  # no danger word
-        ("what is a skill visa", "ask_visa"),  # "kill" only inside a word, and not small talk
-        (
-            "my boss has a knife collection, is it legal",
-            "ask_rights",
-        ),  # a topic answer is not small talk
+        ("kill time in shibuya", "out_of_scope"),  # "kill" alone is no danger term
+        ("can my boss keep my passport", "ask_rights"),  # no danger word
         ("he's coming, help me get out", "request_help"),  # already a help request
     ],
 )

@@ -38,8 +38,9 @@ class DangerGuard(GraphComponent):
 
     1. Any prediction other than a help intent becomes `emergency` when the text contains
        a danger term: an answer about visas to "he has a knife" is as wrong as small talk.
-    2. A fallback (low confidence) whose best guess was a help intent keeps that guess:
-       when unsure, treating a message as a call for help is the safe mistake.
+    2. When unsure, a call for help is the safe mistake: a fallback (low confidence) whose
+       best guess was a help intent keeps that guess, and a help intent that the classifier
+       gives at least `help_confidence` wins over any other intent.
 
     The words are the `danger` lookup table in the NLU data (nlu_data/nlu/<lang>/danger.yml),
     so maintainers edit them as YAML and Rasa retrains this component when they change.
@@ -48,7 +49,11 @@ class DangerGuard(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The component's default config."""
-        return {"target_intent": "emergency", "help_intents": ["request_help", "emergency"]}
+        return {
+            "target_intent": "emergency",
+            "help_intents": ["request_help", "emergency"],
+            "help_confidence": 0.25,
+        }
 
     def __init__(
         self,
@@ -105,6 +110,20 @@ class DangerGuard(GraphComponent):
         """Whether the text contains one of the danger terms."""
         return bool(self._pattern and self._pattern.search(text or ""))
 
+    def _help_guess(self, message: Message) -> dict[str, Any] | None:
+        """The classifier's best help intent, if the safe-mistake rule lets it win."""
+        unsure = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == "nlu_fallback"
+        ranking = [
+            ranked
+            for ranked in message.get(INTENT_RANKING_KEY) or []
+            if ranked.get(INTENT_NAME_KEY) != "nlu_fallback"
+        ]
+        for position, ranked in enumerate(ranking):
+            if ranked.get(INTENT_NAME_KEY) in self._config["help_intents"]:
+                confident = ranked.get("confidence", 0.0) >= self._config["help_confidence"]
+                return dict(ranked) if confident or (unsure and position == 0) else None
+        return None
+
     def process(self, messages: list[Message]) -> list[Message]:
         """Applies both rules to each message's predicted intent."""
         for message in messages:
@@ -112,15 +131,8 @@ class DangerGuard(GraphComponent):
             name = intent.get(INTENT_NAME_KEY)
             if name not in self._config["help_intents"] and self.mentions_danger(message.get(TEXT)):
                 replacement = {**intent, INTENT_NAME_KEY: self._config["target_intent"]}
-            elif name == "nlu_fallback":
-                guesses = [
-                    ranked
-                    for ranked in message.get(INTENT_RANKING_KEY) or []
-                    if ranked.get(INTENT_NAME_KEY) != "nlu_fallback"
-                ]
-                if not guesses or guesses[0][INTENT_NAME_KEY] not in self._config["help_intents"]:
-                    continue
-                replacement = dict(guesses[0])
+            elif name not in self._config["help_intents"] and (guess := self._help_guess(message)):
+                replacement = guess
             else:
                 continue
             logger.info("danger_guard.override from=%s", name)

@@ -85,5 +85,27 @@ def test_an_unsure_guess_of_a_help_intent_is_kept(guard: DangerGuard, best: str)
 
 
 def test_an_unsure_guess_of_anything_else_stays_not_understood(guard: DangerGuard) -> None:
-    [message] = guard.process([fallback("hmm", [("greet", 0.3), ("emergency", 0.29)])])
+    [message] = guard.process([fallback("hmm", [("greet", 0.3), ("emergency", 0.1)])])
     assert message.get("intent")["name"] == "nlu_fallback"
+
+
+def ranked(intent: str, ranking: list[tuple[str, float]]) -> Message:
+    return Message(
+        {
+            "text": "some words",
+            "intent": {"name": intent, "confidence": ranking[0][1]},
+            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+        }
+    )
+
+
+def test_a_help_intent_with_a_quarter_of_the_confidence_wins(guard: DangerGuard) -> None:
+    message = ranked("bot_challenge", [("bot_challenge", 0.6), ("request_help", 0.3)])
+    [message] = guard.process([message])
+    assert message.get("intent") == {"name": "request_help", "confidence": 0.3}
+
+
+def test_a_faint_help_intent_does_not(guard: DangerGuard) -> None:
+    message = ranked("bot_challenge", [("bot_challenge", 0.8), ("request_help", 0.1)])
+    [message] = guard.process([message])
+    assert message.get("intent")["name"] == "bot_challenge"

@@ -7,6 +7,10 @@ UV := $(PYTHON) -m uv
 PY := .venv/bin/python
 BOT_PY := bot/.venv/bin/python
 BOT_CLI := $(BOT_PY) -m kakekomi_bot.cli
+# Rasa needs Python 3.10. pyenv's shim answers for python3.10 only when that version is
+# selected, so take pyenv's 3.10 directly when there is one, else whatever python3.10 is.
+PYENV_ROOT ?= $(HOME)/.pyenv
+BOT_PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.10*/bin/python3.10) python3.10)
 
 # uv uses the Pythons on this machine (pyenv's 3.10 for bot/) and never downloads one.
 export UV_PYTHON_DOWNLOADS := never
@@ -25,7 +29,7 @@ uv:
 
 sync: uv ## install both environments from their lock files
 	$(UV) sync --frozen
-	$(UV) --directory bot sync --frozen
+	$(UV) --directory bot sync --frozen --python "$(BOT_PYTHON)"
 
 model: sync ## train the production model unless one exists for the current data
 	$(BOT_CLI) train --config bot/config.yml

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.fallback import fallback_body
@@ -26,6 +28,20 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         for error in errors
     ]
     return JSONResponse(status_code=422, content={"detail": detail})
+
+
+async def body_error_handler(request: Request, exc: Exception) -> Response:
+    """A body FastAPI could not parse (bad UTF-8, nesting, huge numbers) is a 422, like bad JSON.
+
+    FastAPI answers those with a bare 400 that chains the parser's error; nothing of ours
+    raises a 400, so any other HTTP error keeps FastAPI's own answer.
+    """
+    if not isinstance(exc, HTTPException):
+        raise exc  # registered for HTTPException only
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        detail = [{"type": "json_invalid", "loc": ["body"], "msg": "JSON decode error"}]
+        return JSONResponse(status_code=422, content={"detail": detail})
+    return await http_exception_handler(request, exc)
 
 
 class FallbackOnError:

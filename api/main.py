@@ -10,14 +10,18 @@ import anyio
 import httpx
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 
+from api.body_limit import BodyLimit
 from api.directory import load_emergency_contacts
-from api.errors import FallbackOnError, validation_error_handler
+from api.errors import FallbackOnError, body_error_handler, validation_error_handler
 from api.escalation.consent import remember_handoff_request
 from api.escalation.service import EscalationService
 from api.log_setup import configure_logging
 from api.rasa_client import RasaClient
+from api.rate_limit import ClientRateLimiter, RateLimit
 from api.routes import admin, chat, health, page
+from api.security_headers import SecurityHeaders
 from api.sessions import SessionStore
 from api.settings import Settings, get_settings
 
@@ -27,12 +31,16 @@ logger = logging.getLogger("kakekomi.main")
 _MAX_SWEEP_SECONDS = 60.0
 
 
-async def _sweep_sessions(sessions: SessionStore, every: float) -> None:
+async def _sweep_sessions(
+    sessions: SessionStore, limiter: ClientRateLimiter | None, every: float
+) -> None:
     while True:
         await anyio.sleep(every)
         purged = sessions.purge_expired()
         if purged:
             logger.debug("sessions.purged count=%d", purged)
+        if limiter is not None:
+            limiter.purge()
 
 
 def _lifespan(
@@ -43,7 +51,8 @@ def _lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
         app.state.settings = settings
-        app.state.contacts = load_emergency_contacts(settings.directory_path)
+        app.state.contacts = contacts = load_emergency_contacts(settings.directory_path)
+        app.state.page = page.render_page(settings.exit_url, contacts)
         idle_seconds = settings.session_idle_minutes * 60
         app.state.sessions = sessions = SessionStore(idle_seconds=idle_seconds)
         app.state.custom_handler = remember_handoff_request
@@ -55,7 +64,9 @@ def _lifespan(
         ) as http:
             app.state.rasa = RasaClient.from_settings(http, settings)
             async with anyio.create_task_group() as tasks:
-                tasks.start_soon(_sweep_sessions, sessions, min(idle_seconds, _MAX_SWEEP_SECONDS))
+                limiter = getattr(app.state, "rate_limiter", None)
+                every = min(idle_seconds, _MAX_SWEEP_SECONDS)
+                tasks.start_soon(_sweep_sessions, sessions, limiter, every)
                 try:
                     yield
                 finally:
@@ -86,7 +97,14 @@ def create_app(
     # Routes and the lifespan resolve settings the same way, so tests may also override it.
     app.dependency_overrides[get_settings] = lambda: settings
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(HTTPException, body_error_handler)
+    # Outermost last: every answer, a 413 or 429 too, carries the security headers; a flood
+    # is turned away before its bodies are read; any crash inside becomes the fallback.
+    app.state.rate_limiter = limiter = ClientRateLimiter(settings.rate_limit)
     app.add_middleware(FallbackOnError)
+    app.add_middleware(BodyLimit, timeout=settings.request_body_timeout_seconds)
+    app.add_middleware(RateLimit, limiter=limiter)
+    app.add_middleware(SecurityHeaders, docs_enabled=development)
     app.include_router(chat.router)
     app.include_router(health.router)
     app.include_router(page.router)

@@ -33,9 +33,15 @@ class RasaClient:
         rasa_port: int,
         actions_port: int,
         timeout: float,
+        max_concurrency: int = 16,
+        queue_seconds: float = 1.0,
     ) -> None:
         self._http = http
         self._timeout = timeout
+        # Bounds the messages waiting on Rasa at once: when Rasa hangs, a few requests wait
+        # out the timeout and the rest are answered with the fallback at once.
+        self._slots = anyio.CapacityLimiter(max_concurrency)
+        self._queue_seconds = queue_seconds
         self._webhook = _url(rasa_host, rasa_port, "/webhooks/rest/webhook")
         self._probes = (
             _url(rasa_host, rasa_port, "/"),
@@ -52,11 +58,25 @@ class RasaClient:
             rasa_port=settings.rasa_port,
             actions_port=settings.actions_port,
             timeout=settings.rasa_timeout_seconds,
+            max_concurrency=settings.rasa_max_concurrency,
+            queue_seconds=settings.rasa_queue_seconds,
         )
+
+    async def _take_slot(self) -> None:
+        try:
+            self._slots.acquire_nowait()
+            return
+        except anyio.WouldBlock:
+            pass
+        with anyio.move_on_after(self._queue_seconds):
+            await self._slots.acquire()
+            return
+        raise RasaUnavailable("busy")
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Send one message to Rasa and return its replies; raise RasaUnavailable on failure."""
         body = {"sender": sender, "message": text, "metadata": metadata}
+        await self._take_slot()
         try:
             # httpx's timeout bounds each read; fail_after bounds the whole exchange, so a
             # Rasa that trickles bytes cannot hold a request open forever.
@@ -68,6 +88,8 @@ class RasaClient:
             raise RasaUnavailable("connect") from None
         except httpx.HTTPError:
             raise RasaUnavailable("transport") from None
+        finally:
+            self._slots.release()
         if not response.is_success:
             raise RasaUnavailable(f"status {response.status_code}")
         try:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from api.language import Language
 
 MAX_TEXT_CHARS = 2000
+
+# C0 and C1 control characters other than tab, line feed and carriage return: nothing a
+# person types, and nothing Rasa or a log should ever see. (Lone surrogates are already
+# refused by pydantic as invalid Unicode.)
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(text: str) -> str:
+    if _CONTROL.search(text):
+        raise ValueError("text must not contain control characters")
+    return text
 
 
 class Button(BaseModel):
@@ -30,8 +42,13 @@ class ChatRequest(BaseModel):
 
     session: str | None = None
     text: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS)
-    ]
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS),
+        AfterValidator(_no_control_characters),
+    ] = Field(
+        description="What she wrote, or a button's payload: 1 to 2,000 characters after "
+        "trimming, without control characters other than tab and newline."
+    )
     language: Language | None = None
 
 
@@ -47,3 +64,16 @@ class Status(BaseModel):
     """Liveness or readiness."""
 
     status: Literal["ok", "ready", "not ready"]
+
+
+class Problem(BaseModel):
+    """An error that carries no content: the request was refused before it was read."""
+
+    detail: str
+
+
+class TooManyMessages(BaseModel):
+    """Past the per-minute limit: wait ``retry_after`` seconds (also in ``Retry-After``)."""
+
+    detail: str
+    retry_after: int

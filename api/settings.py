@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from api.escalation.settings import EscalationSettings
@@ -35,6 +36,26 @@ class Settings(EscalationSettings):
     rasa_timeout_seconds: float = Field(default=10.0, gt=0)
     directory_path: Path = DEFAULT_DIRECTORY_PATH
     environment: Literal["development", "production"] = "development"
+    # Messages per minute per client (``KAKEKOMI_RATE_LIMIT``), counted in memory only.
+    rate_limit: int = Field(default=30, ge=1)
+    # At most this many messages wait on Rasa at once; a hung Rasa then costs the others
+    # a short wait and the emergency numbers, never a hung request.
+    rasa_max_concurrency: int = Field(default=16, ge=1)
+    rasa_queue_seconds: float = Field(default=1.0, ge=0)
+    # A client that starts a request body and never finishes it is cut off.
+    request_body_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Where the quick exit goes: a site nobody would wonder about.
+    exit_url: str = "https://www.google.com/"
+
+    @field_validator("exit_url")
+    @classmethod
+    def _check_exit_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+            raise ValueError("KAKEKOMI_EXIT_URL must be an https URL without credentials")
+        if any(char in value for char in "\"<>'` ") or not value.isprintable():
+            raise ValueError("KAKEKOMI_EXIT_URL must be a plain URL")
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_contacts, get_custom_handler, get_rasa, get_sessions
 from api.directory import EmergencyContact
@@ -16,7 +16,7 @@ from api.fallback import fallback_body
 from api.hooks import CustomHandler
 from api.language import Language, detect
 from api.rasa_client import RasaClient, RasaUnavailable
-from api.schemas import Button, ChatRequest, ChatResponse, Message
+from api.schemas import Button, ChatRequest, ChatResponse, Message, Problem, TooManyMessages
 from api.sessions import SessionStore
 
 logger = logging.getLogger("kakekomi.chat")
@@ -40,6 +40,13 @@ def _is_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _well_formed(text: str) -> str:
+    # JSON may carry a lone surrogate (an escaped U+D800); it cannot be encoded in our answer.
+    if not any("\ud800" <= char <= "\udfff" for char in text):
+        return text
+    return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
+
+
 def to_message(reply: dict[str, Any]) -> Message | None:
     """Turn one item of Rasa's REST output into a message; None if it has no text."""
     text = reply.get("text")
@@ -47,17 +54,21 @@ def to_message(reply: dict[str, Any]) -> Message | None:
         return None
     raw_buttons = reply.get("buttons")
     buttons = [
-        Button(title=b["title"], payload=b["payload"])
+        Button(title=_well_formed(b["title"]), payload=_well_formed(b["payload"]))
         for b in (raw_buttons if isinstance(raw_buttons, list) else [])
         if isinstance(b, dict) and _is_text(b.get("title")) and _is_text(b.get("payload"))
     ]
-    return Message(text=text, buttons=buttons)
+    return Message(text=_well_formed(text), buttons=buttons)
 
 
 @router.post(
     "/chat",
     response_model=ChatResponse,
-    responses={503: {"model": ChatResponse, "description": "Assistant down: emergency numbers"}},
+    responses={
+        413: {"model": Problem, "description": "Body over 16 KiB"},
+        429: {"model": TooManyMessages, "description": "Too many messages: see Retry-After"},
+        503: {"model": ChatResponse, "description": "Assistant down: emergency numbers"},
+    },
 )
 async def chat(
     body: ChatRequest,
@@ -98,3 +109,26 @@ async def chat(
         if message is not None:
             messages.append(message)
     return ChatResponse(session=session.id, language=language, messages=messages)
+
+
+# Forgetting answers the same whether or not the session existed: it reveals nothing.
+# The browser is also told to drop anything it may hold for this site.
+_FORGOTTEN_HEADERS = {"clear-site-data": '"cache", "cookies", "storage"'}
+
+
+@router.delete("/chat/{session}", status_code=204, response_class=Response)
+async def forget(
+    session: str, sessions: Annotated[SessionStore, Depends(get_sessions)]
+) -> Response:
+    """Forget a conversation at once (the quick exit); Rasa's copy expires on its own."""
+    sessions.forget(session)
+    return Response(status_code=204, headers=_FORGOTTEN_HEADERS)
+
+
+@router.post("/chat/{session}/forget", status_code=204, response_class=Response)
+async def forget_by_beacon(
+    session: str, sessions: Annotated[SessionStore, Depends(get_sessions)]
+) -> Response:
+    """The same as ``DELETE /api/chat/{session}``, for ``navigator.sendBeacon`` (POST only)."""
+    sessions.forget(session)
+    return Response(status_code=204, headers=_FORGOTTEN_HEADERS)

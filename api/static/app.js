@@ -1,66 +1,365 @@
-// The chat page. Every reply is rendered as plain text through textContent.
-// The session id lives in this variable only: no cookie, no storage.
+// The chat page. Every text is rendered through text nodes (textContent, append of a
+// string); the only elements built from the assistant's words are https links.
+// The session id lives in one variable: no cookie, no storage, no URL change.
 "use strict";
 
 (() => {
-  const log = document.getElementById("log");
-  const form = document.getElementById("composer");
-  const input = document.getElementById("text");
-  const picker = document.getElementById("language");
-  let session = null;
-  let busy = false;
+  const STRINGS = {
+    en: {
+      exit: "Exit this page",
+      language: "Language",
+      message: "Message",
+      placeholder: "Write here…",
+      send: "Send",
+      intro: "Ask anything, in your own language. You do not need to give your name.",
+      leave: "To leave fast: tap “Exit this page” or press Esc 3 times.",
+      trace:
+        "This page keeps nothing on your phone, but the browser’s history may show this site. " +
+        "A private (incognito) window leaves no history.",
+      escMore: ["Press Esc 2 more times to leave", "Press Esc once more to leave"],
+      waiting: "Waiting for an answer…",
+      offline: "No connection right now. If you are in danger, call:",
+      tooMany: "Too many messages. Please wait {n} seconds. If you are in danger, call:",
+      you: "You",
+      bot: "Assistant",
+    },
+    ja: {
+      exit: "このページを出る",
+      language: "言語",
+      message: "メッセージ",
+      placeholder: "ここに書いてください…",
+      send: "送信",
+      intro: "あなたの言葉で、何でも聞いてください。名前を言う必要はありません。",
+      leave: "すぐに離れるとき：「このページを出る」を押すか、Escキーを3回押してください。",
+      trace:
+        "このページは電話に何も残しませんが、ブラウザの履歴にこのサイトが残ることがあります。" +
+        "プライベート（シークレット）ウィンドウなら履歴は残りません。",
+      escMore: ["あと2回Escを押すと出ます", "あと1回Escを押すと出ます"],
+      waiting: "返事を待っています…",
+      offline: "今は接続できません。危険なときは電話してください：",
+      tooMany: "メッセージが多すぎます。{n}秒待ってください。危険なときは電話してください：",
+      you: "あなた",
+      bot: "アシスタント",
+    },
+    th: {
+      exit: "ออกจากหน้านี้",
+      language: "ภาษา",
+      message: "ข้อความ",
+      placeholder: "พิมพ์ที่นี่…",
+      send: "ส่ง",
+      intro: "ถามอะไรก็ได้ เป็นภาษาของคุณเอง ไม่ต้องบอกชื่อ",
+      leave: "ถ้าต้องการออกอย่างรวดเร็ว: แตะ “ออกจากหน้านี้” หรือกด Esc 3 ครั้ง",
+      trace:
+        "หน้านี้ไม่เก็บอะไรไว้ในโทรศัพท์ แต่ประวัติของเบราว์เซอร์อาจแสดงเว็บนี้ " +
+        "หน้าต่างส่วนตัว (ไม่ระบุตัวตน) จะไม่เก็บประวัติ",
+      escMore: ["กด Esc อีก 2 ครั้งเพื่อออก", "กด Esc อีก 1 ครั้งเพื่อออก"],
+      waiting: "กำลังรอคำตอบ…",
+      offline: "ตอนนี้เชื่อมต่อไม่ได้ ถ้าคุณตกอยู่ในอันตราย โทร:",
+      tooMany: "ส่งข้อความมากเกินไป กรุณารอ {n} วินาที ถ้าคุณตกอยู่ในอันตราย โทร:",
+      you: "คุณ",
+      bot: "ผู้ช่วย",
+    },
+    tl: {
+      exit: "Umalis sa page na ito",
+      language: "Wika",
+      message: "Mensahe",
+      placeholder: "Sumulat dito…",
+      send: "Ipadala",
+      intro:
+        "Magtanong ng kahit ano, sa sarili mong wika. Hindi mo kailangang sabihin ang pangalan mo.",
+      leave:
+        "Para mabilis na umalis: pindutin ang “Umalis sa page na ito” o pindutin ang Esc nang 3 beses.",
+      trace:
+        "Walang iniiwan ang page na ito sa telepono mo, pero maaaring makita ang site na ito " +
+        "sa history ng browser. Walang naiiwang history sa private (incognito) window.",
+      escMore: [
+        "Pindutin ang Esc nang 2 beses pa para umalis",
+        "Pindutin ang Esc nang isa pa para umalis",
+      ],
+      waiting: "Hinihintay ang sagot…",
+      offline: "Walang koneksyon ngayon. Kung nasa panganib ka, tumawag sa:",
+      tooMany:
+        "Masyadong maraming mensahe. Maghintay ng {n} segundo. Kung nasa panganib ka, tumawag sa:",
+      you: "Ikaw",
+      bot: "Assistant",
+    },
+    es: {
+      exit: "Salir de esta página",
+      language: "Idioma",
+      message: "Mensaje",
+      placeholder: "Escribe aquí…",
+      send: "Enviar",
+      intro: "Pregunta lo que quieras, en tu idioma. No necesitas dar tu nombre.",
+      leave: "Para salir rápido: toca «Salir de esta página» o pulsa Esc 3 veces.",
+      trace:
+        "Esta página no guarda nada en tu teléfono, pero el historial del navegador puede " +
+        "mostrar este sitio. Una ventana privada (de incógnito) no deja historial.",
+      escMore: ["Pulsa Esc 2 veces más para salir", "Pulsa Esc una vez más para salir"],
+      waiting: "Esperando respuesta…",
+      offline: "Ahora no hay conexión. Si estás en peligro, llama a:",
+      tooMany: "Demasiados mensajes. Espera {n} segundos. Si estás en peligro, llama a:",
+      you: "Tú",
+      bot: "Asistente",
+    },
+  };
+  const REQUEST_TIMEOUT_MS = 25000; // longer than the gateway's own wait on the assistant
+  const ESC_PRESSES = 3;
+  const ESC_WINDOW_MS = 3000;
+  // https only, ASCII URL characters only: a link ends at a space, a quote, a bracket or
+  // the first non-ASCII character (Japanese or Thai text right after a URL).
+  const LINK = /https:\/\/[A-Za-z0-9\-._~:/?#[\]@!$&()*+,;=%]+/g;
+  const TRAILING = /[.,;:!?)\]]+$/;
+  // Control characters other than tab and newline; the gateway refuses them.
+  const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
-  function bubble(text, who) {
+  const known = (code) => typeof code === "string" && Object.hasOwn(STRINGS, code);
+  const byId = (id) => document.getElementById(id);
+  const log = byId("log");
+  const form = byId("composer");
+  const input = byId("text");
+  const picker = byId("language");
+  const sendButton = byId("send");
+  const status = byId("status");
+  const exitLink = byId("exit");
+  const emergency = byId("emergency");
+  const exitUrl = exitLink.href;
+  const browserLanguage = (navigator.languages || [])
+    .map((tag) => String(tag).toLowerCase().split("-")[0])
+    .find((code) => known(code) || code === "fil");
+
+  let session = null;
+  let replyLanguage = null; // what the assistant last answered in
+  let busy = false;
+  let leaving = false;
+  let escTimes = [];
+
+  function uiLanguage() {
+    const chosen = picker.value || replyLanguage || browserLanguage;
+    if (chosen === "fil") return "tl";
+    return known(chosen) ? chosen : "en";
+  }
+
+  function t(key) {
+    return STRINGS[uiLanguage()][key];
+  }
+
+  function applyLanguage() {
+    const language = uiLanguage();
+    document.documentElement.lang = language;
+    for (const element of document.querySelectorAll("[data-i18n]")) {
+      element.textContent = t(element.dataset.i18n);
+    }
+    input.placeholder = t("placeholder");
+    sendButton.setAttribute("aria-label", t("send"));
+  }
+
+  // Quick exit: blank the page at once, tell the gateway to forget, and replace this
+  // history entry with a neutral site so Back cannot return here.
+  function forget() {
+    if (session === null) return;
+    const url = `/api/chat/${encodeURIComponent(session)}/forget`;
+    session = null;
+    try {
+      navigator.sendBeacon(url);
+    } catch {
+      // Nothing to do: the gateway forgets an idle conversation on its own.
+    }
+  }
+
+  function wipe() {
+    session = null;
+    replyLanguage = null;
+    escTimes = [];
+    document.body.replaceChildren();
+  }
+
+  function quickExit(event) {
+    if (event) event.preventDefault();
+    if (leaving) return;
+    leaving = true;
+    forget();
+    wipe();
+    window.location.replace(exitUrl);
+  }
+
+  function onKeyDown(event) {
+    if (event.key !== "Escape" || leaving) return;
+    const now = Date.now();
+    escTimes = escTimes.filter((time) => now - time < ESC_WINDOW_MS);
+    escTimes.push(now);
+    if (escTimes.length >= ESC_PRESSES) {
+      quickExit(event);
+      return;
+    }
+    status.textContent = t("escMore")[escTimes.length - 1];
+  }
+
+  // Rendering: text nodes only.
+  function scrollDown() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function safeLink(candidate) {
+    let url;
+    try {
+      url = new URL(candidate);
+    } catch {
+      return null;
+    }
+    if (url.protocol !== "https:" || url.username || url.password) return null;
+    const link = document.createElement("a");
+    link.href = url.href;
+    link.textContent = candidate;
+    link.rel = "noopener noreferrer";
+    link.referrerPolicy = "no-referrer";
+    link.target = "_blank";
+    return link;
+  }
+
+  function appendWithLinks(parent, text) {
+    let done = 0;
+    for (const match of text.matchAll(LINK)) {
+      const candidate = match[0].replace(TRAILING, "");
+      const link = safeLink(candidate);
+      if (link === null) continue;
+      parent.append(text.slice(done, match.index), link);
+      done = match.index + candidate.length;
+    }
+    parent.append(text.slice(done));
+  }
+
+  function speaker(who) {
+    const label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = `${t(who === "me" ? "you" : "bot")}: `;
+    return label;
+  }
+
+  function bubble(text, who, language) {
     const item = document.createElement("li");
     item.className = `msg ${who}`;
-    item.textContent = text;
-    log.appendChild(item);
-    item.scrollIntoView({ block: "end" });
+    if (language) item.lang = language;
+    item.append(speaker(who));
+    if (who === "bot") appendWithLinks(item, text);
+    else item.append(text);
+    log.append(item);
   }
 
   function buttonRow(buttons) {
     if (!Array.isArray(buttons) || buttons.length === 0) return;
     const row = document.createElement("li");
     row.className = "buttons";
-    for (const { title, payload } of buttons) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = title;
-      button.addEventListener("click", () => send(payload, title));
-      row.appendChild(button);
+    for (const button of buttons) {
+      if (!button || typeof button.title !== "string" || typeof button.payload !== "string") {
+        continue;
+      }
+      const element = document.createElement("button");
+      element.type = "button";
+      element.textContent = button.title;
+      element.addEventListener("click", () => send(button.payload, button.title));
+      row.append(element);
     }
-    log.appendChild(row);
+    log.append(row);
+  }
+
+  // The emergency numbers, in the page since it loaded: shown whatever fails.
+  function emergencyBlock(header) {
+    const language = uiLanguage();
+    const item = document.createElement("li");
+    item.className = "msg emergency";
+    item.lang = language;
+    const source =
+      emergency.content.querySelector(`section[data-lang="${language}"]`) ||
+      emergency.content.querySelector("section");
+    if (source) {
+      const copy = source.cloneNode(true);
+      const title = copy.querySelector("p");
+      if (header && title) title.textContent = header;
+      item.append(...copy.childNodes);
+    } else if (header) {
+      item.append(header);
+    }
+    log.append(item);
+  }
+
+  function fallbackFromServer(messages, language) {
+    const item = document.createElement("li");
+    item.className = "msg emergency";
+    if (language) item.lang = language;
+    for (const message of messages) {
+      const line = document.createElement("p");
+      line.textContent = String(message && message.text);
+      item.append(line);
+    }
+    log.append(item);
+  }
+
+  function isChatBody(data) {
+    return data !== null && typeof data === "object" && Array.isArray(data.messages);
+  }
+
+  function clean(text) {
+    const wellFormed = typeof text.toWellFormed === "function" ? text.toWellFormed() : text;
+    return wellFormed.replace(CONTROL, " ");
+  }
+
+  function setBusy(value) {
+    busy = value;
+    log.setAttribute("aria-busy", String(value));
+    status.textContent = value ? t("waiting") : "";
   }
 
   async function send(text, shown) {
-    if (busy) return;
-    busy = true;
+    if (busy || leaving) return;
+    setBusy(true);
     bubble(shown, "me");
+    scrollDown();
+    let response = null;
+    let data = null;
     try {
-      const response = await fetch("/api/chat", {
+      response = await fetch("/api/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ session, text, language: picker.value || null }),
+        body: JSON.stringify({ session, text: clean(text), language: picker.value || null }),
         cache: "no-store",
         credentials: "omit",
+        referrerPolicy: "no-referrer",
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
-      const data = await response.json();
-      if (typeof data.session === "string") session = data.session;
-      for (const message of Array.isArray(data.messages) ? data.messages : []) {
-        bubble(String(message.text), "bot");
+      data = await response.json().catch(() => null);
+    } catch {
+      response = null;
+    }
+    if (leaving) return; // the page was wiped while we waited
+    setBusy(false);
+    if (isChatBody(data) && typeof data.session === "string") session = data.session;
+    if (response === null) {
+      emergencyBlock(t("offline"));
+    } else if (response.ok && isChatBody(data)) {
+      if (known(data.language)) {
+        replyLanguage = data.language;
+        applyLanguage();
+      }
+      for (const message of data.messages) {
+        if (!message || typeof message.text !== "string") continue;
+        bubble(message.text, "bot", data.language);
         buttonRow(message.buttons);
       }
-    } catch {
-      bubble("⚠ …", "bot error");
-    } finally {
-      busy = false;
+    } else if (response.status === 503 && isChatBody(data) && data.messages.length > 0) {
+      fallbackFromServer(data.messages, data.language);
+    } else if (response.status === 429) {
+      const wait = Number.parseInt(response.headers.get("Retry-After") || "60", 10);
+      emergencyBlock(t("tooMany").replace("{n}", String(Number.isFinite(wait) ? wait : 60)));
+    } else {
+      emergencyBlock(null);
     }
+    scrollDown();
   }
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();
-    if (!text || busy) return;
+    if (!text || busy || leaving) return;
     input.value = "";
     send(text, text);
   });
@@ -71,4 +370,19 @@
       form.requestSubmit();
     }
   });
+
+  picker.addEventListener("change", applyLanguage);
+  exitLink.addEventListener("click", quickExit);
+  document.addEventListener("keydown", onKeyDown, true);
+  // Leaving by any other way (reload, a typed address) also forgets the conversation,
+  // and a page brought back from the back/forward cache comes back without it.
+  window.addEventListener("pagehide", () => {
+    forget();
+    if (leaving) return;
+    for (const item of [...log.children]) {
+      if (!item.classList.contains("note")) item.remove();
+    }
+  });
+
+  applyLanguage();
 })();

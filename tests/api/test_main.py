@@ -51,8 +51,10 @@ async def test_the_openapi_schema_documents_the_chat_api_and_its_503(
 ) -> None:
     schema = (await client.get("/openapi.json")).json()
     chat = schema["paths"]["/api/chat"]["post"]
-    assert set(chat["responses"]) == {"200", "422", "503"}
+    assert set(chat["responses"]) == {"200", "413", "422", "429", "503"}
     assert {"/api/chat", "/healthz", "/readyz"} <= set(schema["paths"])
+    assert set(schema["paths"]["/api/chat/{session}"]) == {"delete"}
+    assert set(schema["paths"]["/api/chat/{session}/forget"]) == {"post"}
     assert "/" not in schema["paths"]  # the page is not an API
     request = schema["components"]["schemas"]["ChatRequest"]
     assert request["properties"]["text"]["maxLength"] == 2000

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -113,3 +114,40 @@ async def test_ipv6_loopback_is_bracketed() -> None:
 )
 async def test_ready_is_false_unless_everything_answers_200(handler: Handler) -> None:
     assert await client_for(handler).ready() is False
+
+
+async def test_a_hung_rasa_holds_only_its_slots_and_others_are_told_busy_at_once() -> None:
+    release = anyio.Event()
+    calls = 0
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        await release.wait()
+        return httpx.Response(200, json=[{"text": "late"}])
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(hang))
+    client = RasaClient.from_settings(
+        http, Settings(rasa_max_concurrency=2, rasa_queue_seconds=0.1, rasa_timeout_seconds=5)
+    )
+    results: list[object] = []
+
+    async def send() -> None:
+        try:
+            results.append(await client.send("s", "hello", {}))
+        except RasaUnavailable as exc:
+            results.append(exc.reason)
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(send)
+        tasks.start_soon(send)
+        await anyio.wait_all_tasks_blocked()
+        with anyio.fail_after(1):
+            await send()  # both slots held: a short wait, then "busy"
+        assert results == ["busy"]
+        assert calls == 2  # the third never reached Rasa
+        release.set()
+    assert results == ["busy", [{"text": "late"}], [{"text": "late"}]]
+    # The slots were given back: the next message goes through at once.
+    with anyio.fail_after(1):
+        assert await client.send("s", "again", {}) == [{"text": "late"}]

@@ -35,8 +35,16 @@ async def test_the_page_has_no_inline_script_and_no_external_asset(
     page = (await client.get("/")).text
     scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", page, flags=re.S)
     assert scripts == [""]  # one script, loaded from src, with no body
-    assert re.findall(r'(?:src|href)="([^"]+)"', page) == ["/static/style.css", "/static/app.js"]
+    # What the page loads comes from this origin; the only other addresses are links: the
+    # quick exit's neutral site and the emergency numbers to call.
+    loaded = re.findall(r'<(?:link|script)\b[^>]*(?:src|href)="([^"]+)"', page)
+    assert loaded == ["/static/icon.svg", "/static/style.css", "/static/app.js"]
+    links = re.findall(r'<a\b[^>]*href="([^"]+)"', page)
+    assert links[0] == "https://www.google.com/"
+    assert links[1:] and all(re.fullmatch(r"tel:11[089]", link) for link in links[1:])
+    assert len(re.findall(r'(?:src|href)="', page)) == len(loaded) + len(links)
     assert not re.search(r"\son[a-z]+\s*=", page)  # no inline event handler either
+    assert not re.search(r"\sstyle\s*=", page)  # nor inline style
 
 
 @pytest.mark.parametrize(

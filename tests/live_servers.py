@@ -1,0 +1,192 @@
+"""Real servers on 127.0.0.1 for tests that need sockets: a scripted fake Rasa, the gateway.
+
+The gateway runs as it does in production, a uvicorn subprocess (``api.main:create_app``);
+only Rasa and the action server are faked, by a small HTTP server in the test process
+whose answers each test scripts. The real-Rasa conversations live in ``tests/e2e``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Test numbers (the real ones live in bot/directory.yml), named in all five languages.
+DIRECTORY_YAML = """\
+entries:
+- id: police
+  kind: emergency
+  name: {en: Police, ja: 警察, th: ตำรวจ, tl: Pulis, es: Policía}
+  phone: "110"
+  partner_confirmed: true
+  source: https://www.npa.go.jp/
+  verified: 2025-01-01
+- id: ambulance
+  kind: emergency
+  name: {en: Ambulance, ja: 救急車, th: รถพยาบาล, tl: Ambulansya, es: Ambulancia}
+  phone: "119"
+  partner_confirmed: true
+  source: https://www.fdma.go.jp/
+  verified: 2025-01-01
+"""
+
+Reply = Callable[[dict[str, Any]], tuple[int, Any]]
+
+
+def free_port() -> int:
+    """A port nobody listens on right now, on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def echo(body: dict[str, Any]) -> tuple[int, Any]:
+    """Answer like Rasa's REST channel: one text reply."""
+    return 200, [{"recipient_id": body["sender"], "text": f"echo {body['message']}"}]
+
+
+@dataclass
+class FakeRasa:
+    """Rasa's REST webhook and the action server's /health, on one 127.0.0.1 port.
+
+    ``reply`` scripts the webhook's answer; ``received`` holds what the gateway sent.
+    A reply may block on ``released`` to play a hung Rasa.
+    """
+
+    reply: Reply = echo
+    received: list[dict[str, Any]] = field(default_factory=list)
+    released: threading.Event = field(default_factory=threading.Event)
+    port: int = 0
+    _server: ThreadingHTTPServer | None = None
+
+    def start(self) -> FakeRasa:
+        """Serve in a background thread until stop()."""
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._answer(200, {"status": "ok"})
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                fake.received.append(body)
+                self._answer(*fake.reply(body))
+
+            def _answer(self, status: int, payload: Any) -> None:
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass  # the gateway gave up waiting (a hung-Rasa test)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Release any hung reply and stop serving."""
+        self.released.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def reset(self, reply: Reply = echo) -> None:
+        """Forget what was received and script a new answer."""
+        self.reply = reply
+        self.received.clear()
+        self.released.clear()
+
+
+@dataclass
+class Gateway:
+    """The gateway as a uvicorn subprocess on 127.0.0.1, its output in a file."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    output: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        """Everything the gateway process wrote (uvicorn's and our log lines)."""
+        return self.output.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it does not stop within ten seconds."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_gateway(folder: Path, rasa_port: int, **settings: str | int | float) -> Gateway:
+    """Start ``uvicorn api.main:create_app`` with ``KAKEKOMI_*`` from ``settings``; wait for it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    directory = folder / "directory.yml"
+    directory.write_text(DIRECTORY_YAML, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAKEKOMI_")}
+    values: dict[str, str | int | float] = {
+        "directory_path": str(directory),
+        "data_dir": str(folder / "var"),
+        "rasa_port": rasa_port,
+        "actions_port": rasa_port,
+        **settings,
+    }
+    env |= {f"KAKEKOMI_{name.upper()}": str(value) for name, value in values.items()}
+    port = free_port()
+    output = folder / f"gateway-{port}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--no-server-header",
+    ]
+    with output.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
+    gateway = Gateway(port=port, process=process, output=output)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the gateway exited with {process.returncode}:\n{gateway.log()}")
+        try:
+            if httpx.get(f"{gateway.url}/healthz", timeout=1, trust_env=False).status_code == 200:
+                return gateway
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    gateway.stop()
+    raise RuntimeError(f"the gateway did not answer within 30 s:\n{gateway.log()}")

@@ -1,0 +1,74 @@
+"""The fake assistant the widget talks to: scripted answers in five languages, links, XSS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# What the fake assistant says, per language; it also echoes what she wrote.
+GREETING = {
+    "en": "I am here to help. You can ask about your visa, your passport or a safe place.",
+    "ja": "お手伝いします。ビザ、パスポート、安全な場所について聞けます。",
+    "th": "ฉันอยู่ที่นี่เพื่อช่วย ถามเรื่องวีซ่า พาสปอร์ต หรือที่พักที่ปลอดภัยได้",
+    "tl": "Nandito ako para tumulong. Magtanong tungkol sa visa, pasaporte o ligtas na lugar.",
+    "es": "Estoy aquí para ayudar. Pregunta por tu visa, tu pasaporte o un lugar seguro.",
+}
+VISA_BUTTON = {"en": "Visa", "ja": "ビザ", "th": "วีซ่า", "tl": "Visa", "es": "Visa"}
+VISA_ANSWER = {
+    "en": "Your visa is yours: an employer may not keep your passport.",
+    "ja": "在留カードとパスポートはあなたのものです。雇い主が預かることはできません。",
+    "th": "พาสปอร์ตเป็นของคุณ นายจ้างยึดไว้ไม่ได้",
+    "tl": "Iyo ang pasaporte mo: hindi ito puwedeng itago ng amo.",
+    "es": "Tu pasaporte es tuyo: el empleador no puede quedárselo.",
+}
+
+# HTML and script injection as Rasa might relay it (from a poisoned answer or an echo).
+XSS_PAYLOADS = [
+    "<img src=x onerror=\"window.__xss=1;document.title='pwned'\">",
+    "<script>window.__xss=1</script>",
+    '<svg onload="window.__xss=1"><circle r="9"/></svg>',
+    '"><iframe src="javascript:parent.__xss=1"></iframe>',
+    '<a href="javascript:window.__xss=1">tap</a>',
+    "javascript:window.__xss=1",
+    'https://evil.example/"onmouseover="window.__xss=1"x="',
+    "https://evil.example/'><img src=x onerror=window.__xss=1>",
+    "data:text/html,<script>window.__xss=1</script>",
+    "{{constructor.constructor('window.__xss=1')()}}",
+]
+
+LINK_TEXT = (
+    "Immigration: https://www.moj.go.jp/isa/index.html. Also https://example.org/a?b=1&c=2, "
+    "not http://insecure.example/ nor javascript:alert(1); "
+    "窓口はhttps://example.jp/soudan/です。"
+)
+LINK_HREFS = [
+    "https://www.moj.go.jp/isa/index.html",
+    "https://example.org/a?b=1&c=2",
+    "https://example.jp/soudan/",
+]
+
+
+def assistant(body: dict[str, Any]) -> tuple[int, Any]:
+    """The scripted assistant: greets and echoes in the conversation's language."""
+    sender, text = body["sender"], body["message"]
+    language = body["metadata"]["language"]
+    if text == "/ask_visa":
+        return 200, [{"recipient_id": sender, "text": VISA_ANSWER[language]}]
+    if text == "links please":
+        return 200, [{"recipient_id": sender, "text": LINK_TEXT}]
+    if text == "inject":
+        return 200, [
+            {
+                "recipient_id": sender,
+                "text": payload,
+                "buttons": [{"title": payload, "payload": "/x"}],
+            }
+            for payload in XSS_PAYLOADS
+        ]
+    return 200, [
+        {
+            "recipient_id": sender,
+            "text": GREETING[language],
+            "buttons": [{"title": VISA_BUTTON[language], "payload": "/ask_visa"}],
+        },
+        {"recipient_id": sender, "text": f"» {text}"},
+    ]

@@ -1,0 +1,89 @@
+"""A conversation in two languages, by keyboard only, with the language switched mid-way."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.live_servers import FakeRasa, Gateway
+from tests.widget.assistant import GREETING, LINK_HREFS, LINK_TEXT, VISA_ANSWER
+from tests.widget.browsing import Watch, say
+
+pytestmark = pytest.mark.widget
+
+
+def test_a_conversation_in_english_then_japanese_without_reload(
+    page: Page, gateway: Gateway, rasa: FakeRasa, watch: Watch
+) -> None:
+    page.goto(gateway.url)
+    expect(page).to_have_title("Chat")
+    # Keyboard only: the quick exit comes first, then the language, the message box, Send.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Exit this page")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("combobox", name="Language")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("textbox", name="Message")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Send")).to_be_focused()
+
+    page.get_by_role("combobox", name="Language").select_option("en")
+    say(page, "hello, my boss took my passport")
+    log = page.get_by_role("log")
+    expect(log).to_have_attribute("aria-live", "polite")
+    expect(log.locator(".msg.bot").first).to_have_text(f"Assistant: {GREETING['en']}")
+    first = rasa.received[-1]
+    assert first["metadata"]["language"] == "en"
+
+    # Switch to Japanese: the interface changes at once, the page is not reloaded and the
+    # conversation so far stays on screen.
+    page.evaluate("window.__notReloaded = true")
+    page.get_by_role("combobox", name="Language").select_option("ja")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.get_by_role("link", name="このページを出る")).to_be_visible()
+    expect(page.get_by_role("textbox", name="メッセージ")).to_have_attribute(
+        "placeholder", "ここに書いてください…"
+    )
+    expect(page.get_by_role("button", name="送信")).to_be_visible()
+    assert page.evaluate("window.__notReloaded") is True
+    expect(log).to_contain_text("hello, my boss took my passport")
+
+    page.get_by_role("textbox", name="メッセージ").focus()
+    say(page, "ビザが切れました")
+    expect(log.locator(".msg.bot[lang=ja]").first).to_contain_text(GREETING["ja"])
+    second = rasa.received[-1]
+    assert second["metadata"]["language"] == "ja"
+    assert second["sender"] == first["sender"]  # the same conversation
+
+    # A button is answered by its payload, from the keyboard too.
+    button = page.get_by_role("button", name="ビザ").last
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.bot").last).to_have_text(f"アシスタント: {VISA_ANSWER['ja']}")
+    assert rasa.received[-1]["message"] == "/ask_visa"
+    assert rasa.received[-1]["sender"] == first["sender"]
+    expect(log.locator(".msg.me").last).to_have_text("あなた: ビザ")
+
+    assert watch.errors == [] and watch.dialogs == []
+
+
+def test_https_links_in_the_assistants_text_are_plain_safe_links(
+    page: Page, gateway: Gateway, watch: Watch
+) -> None:
+    page.goto(gateway.url)
+    say(page, "links please")
+    bubble = page.locator(".msg.bot").last
+    # The text reads exactly as the assistant wrote it...
+    assert bubble.evaluate("e => e.textContent.replace(/^[^:]+: /, '')") == LINK_TEXT
+    # ...and only its https URLs became links, each opening apart, with no referrer.
+    links = bubble.locator("a")
+    assert links.evaluate_all("as => as.map(a => a.href)") == LINK_HREFS
+    for index in range(links.count()):
+        link = links.nth(index)
+        expect(link).to_have_attribute("rel", "noopener noreferrer")
+        expect(link).to_have_attribute("target", "_blank")
+        expect(link).to_have_attribute("referrerpolicy", "no-referrer")
+    assert (
+        bubble.evaluate("e => e.querySelectorAll('*:not(a):not(span.visually-hidden)').length") == 0
+    )
+    assert watch.errors == []

@@ -1,0 +1,175 @@
+"""Starts the real stack (action server, Rasa on a trained model, gateway) once per session."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BOT_CLI = [str(ROOT / "bot" / ".venv" / "bin" / "python"), "-m", "kakekomi_bot.cli"]
+CI_CONFIG = ROOT / "bot" / "config-ci.yml"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def trained_model() -> Path:
+    """The CI model for the current data: from `make`, else trained now (cached by hash)."""
+    if os.environ.get("KAKEKOMI_TEST_MODEL"):
+        return Path(os.environ["KAKEKOMI_TEST_MODEL"])
+    subprocess.run([*BOT_CLI, "train", "--config", str(CI_CONFIG)], check=True, cwd=ROOT)
+    path = subprocess.run(
+        [*BOT_CLI, "model-path", "--config", str(CI_CONFIG)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return Path(path.stdout.strip())
+
+
+@dataclass
+class NgoReceiver:
+    """The NGO's side: its key pair, our pinned signing key, and its `serve` process."""
+
+    private_key: Path
+    public_key: Path
+    signing_key: Path
+    signing_public_key: Path
+    port: int
+    inbox: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> None:
+        """Runs the reference receiver (`kakekomi-ngo serve`) until stop()."""
+        command = [
+            sys.executable,
+            "-m",
+            "kakekomi_ngo",
+            "serve",
+            "--key",
+            str(self.private_key),
+            "--sender-key",
+            str(self.signing_public_key),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--out",
+            str(self.inbox),
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        assert self.process.stdout is not None
+        assert b"listening on" in self.process.stdout.readline()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def handoffs(self) -> list[Path]:
+        return sorted(self.inbox.glob("*.json")) if self.inbox.exists() else []
+
+
+@pytest.fixture(scope="session")
+def ngo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NgoReceiver]:
+    from kakekomi_ngo.keys import (
+        generate_ngo_key,
+        load_or_create_signing_key,
+        signing_public_key_path,
+        write_ngo_key_pair,
+    )
+
+    workdir = tmp_path_factory.mktemp("ngo")
+    private_key, public_key = write_ngo_key_pair(workdir / "keys", generate_ngo_key())
+    signing_key = workdir / "our-signing-key.pem"
+    load_or_create_signing_key(signing_key)
+    receiver = NgoReceiver(
+        private_key,
+        public_key,
+        signing_key,
+        signing_public_key_path(signing_key),
+        free_port(),
+        workdir / "inbox",
+    )
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@dataclass
+class RunningStack:
+    """The running stack as a test sees it: where it answers and what it printed."""
+
+    url: str
+    log: Path
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+    def chat(
+        self, text: str, session: str | None = None, language: str | None = None
+    ) -> httpx.Response:
+        """One message through the public chat API."""
+        body = {"session": session, "text": text, "language": language}
+        return httpx.post(f"{self.url}api/chat", json=body, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, ngo: NgoReceiver) -> Iterator[RunningStack]:
+    model = trained_model()
+    workdir = tmp_path_factory.mktemp("stack")
+    log = workdir / "stack.log"
+    port = free_port()
+    env = {
+        **os.environ,
+        "KAKEKOMI_HOST": "127.0.0.1",
+        "KAKEKOMI_PORT": str(port),
+        "KAKEKOMI_RASA_PORT": str(free_port()),
+        "KAKEKOMI_ACTIONS_PORT": str(free_port()),
+        "KAKEKOMI_DATA_DIR": str(workdir / "var"),
+        "KAKEKOMI_NGO_URL": ngo.url,
+        "KAKEKOMI_NGO_PUBLIC_KEY": str(ngo.public_key),
+        "KAKEKOMI_SIGNING_KEY": str(ngo.signing_key),
+        # Short retries, so that a receiver started later gets its handoff within the test.
+        "KAKEKOMI_RETRY_SCHEDULE": "1,1,1,2,2,2,3,3,3,3,5,5,5,5,5,5,5,5,5,5",
+        # Every test talks from 127.0.0.1: one client, far more than 30 messages a minute.
+        "KAKEKOMI_RATE_LIMIT": "100000",
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "scripts/stack.py", "--model", str(model), "--ready-timeout", "300"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    running = RunningStack(f"http://127.0.0.1:{port}/", log, workdir / "var", process)
+    deadline = time.monotonic() + 330
+    while "Kakekomi is ready" not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the stack did not start:\n" + log.read_text(errors="replace")[-3000:])
+        time.sleep(1)
+    yield running
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0, log.read_text(errors="replace")[-3000:]

@@ -1,0 +1,162 @@
+"""Conversations through /api/chat on the real stack, in all five languages."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tests.e2e.conftest import ROOT, RunningStack
+
+pytestmark = pytest.mark.e2e
+
+
+@cache
+def answers() -> dict[str, dict[str, str]]:
+    """Each response's text per language, from bot/domain/responses.yml."""
+    raw = yaml.safe_load((ROOT / "bot" / "domain" / "responses.yml").read_text(encoding="utf-8"))
+    texts: dict[str, dict[str, str]] = {}
+    for name, variations in raw["responses"].items():
+        for variation in variations:
+            conditions = variation.get("condition") or [{"value": "en"}]
+            texts.setdefault(name, {})[conditions[0]["value"]] = variation["text"]
+    return texts
+
+
+# What a frightened person might type, per language and topic. Not in the training data.
+QUESTIONS = {
+    "en": {
+        "ask_rights": "my boss keeps my passport and dont pay me, is that allowed",
+        "ask_visa": "my visa expired long time ago, will they deport me if i go to police",
+        "ask_debt": "the broker says i still owe 3 million yen and it gets bigger every month",
+        "ask_shelter": "i ran away and have nowhere to sleep tonight",
+    },
+    "ja": {
+        "ask_rights": "社長がパスポートを返してくれません。給料もありません。これは違法ですか",
+        "ask_visa": "ビザがきれています。警察に行ったら強制送還されますか",
+        "ask_debt": "ブローカーに300万円の借金があると言われて、給料から引かれています",
+        "ask_shelter": "今夜とまるところがありません。安全な場所はありますか",
+    },
+    "th": {
+        "ask_rights": "นายจ้างยึดพาสปอร์ตไว้ ไม่จ่ายเงินเดือนเลย แบบนี้ผิดกฎหมายไหม",
+        "ask_visa": "วีซ่าหมดนานแล้ว ถ้าไปหาตำรวจจะโดนส่งกลับไหม",
+        "ask_debt": "นายหน้าบอกว่าติดหนี้สามล้านเยน หักจากเงินเดือนทุกเดือน",
+        "ask_shelter": "หนีออกมาแล้ว คืนนี้ไม่มีที่นอน มีที่พักปลอดภัยไหม",
+    },
+    "tl": {
+        "ask_rights": "kinuha ng amo ko yung passport ko tapos di nila ako sinasahuran, legal ba yun",
+        "ask_visa": "overstay na ako, pag pumunta ba ako sa pulis idedeport ako",
+        "ask_debt": "sabi ng broker may utang daw ako na 3 milyon yen at kinakaltas sa sahod ko",
+        "ask_shelter": "tumakas ako wala akong matutulugan ngayong gabi",
+    },
+    "es": {
+        "ask_rights": "el patron tiene mi pasaporte y no me paga, eso es legal?",
+        "ask_visa": "se me vencio la visa, si voy a la policia me deportan?",
+        "ask_debt": "el que me trajo dice que le debo 3 millones de yenes y me lo quitan del sueldo",
+        "ask_shelter": "me escape y no tengo donde dormir esta noche",
+    },
+}
+CASES = [
+    (lang, intent, text) for lang, topics in QUESTIONS.items() for intent, text in topics.items()
+]
+SCRIPT = {"th": re.compile(r"[\u0E00-\u0E7F]"), "ja": re.compile(r"[\u3040-\u30FF\u4E00-\u9FFF]")}
+
+
+@pytest.mark.parametrize(("language", "intent", "text"), CASES)
+@pytest.mark.parametrize("chosen", [True, False], ids=["widget-language", "detected-language"])
+def test_answers_each_topic_in_the_persons_language(
+    stack: RunningStack, language: str, intent: str, text: str, chosen: bool
+) -> None:
+    response = stack.chat(text, language=language if chosen else None)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["language"] == language
+    messages = [m["text"] for m in body["messages"]]
+    assert messages[0] == answers()[f"utter_{intent}"][language]
+    # Then the contacts for that topic, from the directory, marked for checking.
+    assert len(messages) >= 2 and re.search(r"\d", messages[1])
+    assert messages[-1] == answers()["utter_contacts_check"][language]
+    if language in SCRIPT:
+        assert SCRIPT[language].search(messages[0])
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "hes outside the door with a knife please"),
+        ("ja", "いま男がドアの前にいます。殺される"),
+        ("th", "เขากำลังมา มีมีดด้วย ช่วยด้วย"),
+        ("tl", "papunta na siya dito, papatayin daw ako"),
+        ("es", "ya viene para aca y me dijo que me va a matar"),
+    ],
+)
+def test_danger_gets_110_and_119_before_anything_else(
+    stack: RunningStack, language: str, text: str
+) -> None:
+    body = stack.chat(text).json()
+    first = body["messages"][0]["text"]
+    assert "110" in first and "119" in first
+    assert first.index("110") < first.index("119")
+    texts = [m["text"] for m in body["messages"]]
+    assert answers()["utter_emergency"][language] in texts
+
+
+def test_a_button_payload_continues_the_conversation_in_its_language(stack: RunningStack) -> None:
+    hello = stack.chat("สวัสดีค่ะ").json()
+    assert hello["language"] == "th"
+    assert hello["messages"][0]["text"] == answers()["utter_greet"]["th"]
+    buttons = {b["payload"]: b["title"] for b in hello["messages"][0]["buttons"]}
+    assert "/ask_visa" in buttons
+    visa = stack.chat("/ask_visa", session=hello["session"]).json()
+    assert visa["session"] == hello["session"]
+    assert visa["language"] == "th"
+    assert visa["messages"][0]["text"] == answers()["utter_ask_visa"]["th"]
+
+
+def test_switching_language_mid_conversation(stack: RunningStack) -> None:
+    first = stack.chat("hello", language="en").json()
+    second = stack.chat("kumusta po", session=first["session"], language="tl").json()
+    assert second["session"] == first["session"]
+    assert second["messages"][0]["text"] == answers()["utter_greet"]["tl"]
+
+
+def test_taglish_is_answered_in_tagalog(stack: RunningStack) -> None:
+    body = stack.chat("pls help po, yung employer ko ayaw ibalik yung passport ko").json()
+    assert body["language"] == "tl"
+    assert (
+        body["messages"][0]["text"]
+        in answers()["utter_ask_rights"]["tl"] + answers()["utter_request_help"]["tl"]
+    )
+
+
+def test_new_conversations_get_unguessable_ids_and_unknown_ones_start_fresh(
+    stack: RunningStack,
+) -> None:
+    ids = {stack.chat("hi").json()["session"] for _ in range(3)}
+    assert len(ids) == 3
+    assert all(len(i) >= 22 for i in ids)  # >= 128 bits in URL-safe base64
+    made_up = stack.chat("hi", session="my-own-session-id").json()["session"]
+    assert made_up != "my-own-session-id"
+
+
+def test_ready_and_healthy(stack: RunningStack) -> None:
+    assert httpx.get(f"{stack.url}healthz").status_code == 200
+    assert httpx.get(f"{stack.url}readyz").status_code == 200
+    page = httpx.get(stack.url)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+
+
+def test_nothing_she_typed_reaches_a_log_or_a_file(stack: RunningStack) -> None:
+    canary = "canary-7Kq2 my name is Maria Santos from Davao"
+    body = stack.chat(f"help me please {canary}").json()
+    assert stack.chat(canary, session=body["session"]).status_code == 200
+    logged = stack.log.read_text(errors="replace")
+    assert "canary-7Kq2" not in logged and "Maria" not in logged
+    assert body["session"] not in logged
+    for path in [*stack.data_dir.rglob("*"), *Path(ROOT).glob("*.log")]:
+        if path.is_file():
+            assert b"canary-7Kq2" not in path.read_bytes(), path

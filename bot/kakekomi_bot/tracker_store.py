@@ -1,4 +1,9 @@
-"""A tracker store that forgets a conversation after it has been idle for a while."""
+"""Tracker stores that forget a conversation after it has been idle for a while.
+
+`SharedInMemoryTrackerStore` (bot/endpoints.yml) keeps conversations in the conversation
+store process, so that two Rasa processes share them during a model swap;
+`ExpiringInMemoryTrackerStore` keeps them in this Rasa process only.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,21 @@ from typing import Any
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import (
+    DialogueStateTracker,
+    get_trackers_for_conversation_sessions,
+)
+
+from kakekomi_bot.conversation_store import ask
 
 DEFAULT_IDLE_SECONDS = 30 * 60
+
+
+def _seconds(record_exp: Any) -> float:
+    seconds = float(record_exp)
+    if seconds <= 0:
+        raise ValueError("record_exp must be a positive number of seconds")
+    return seconds
 
 
 class ExpiringInMemoryTrackerStore(InMemoryTrackerStore):
@@ -31,9 +48,7 @@ class ExpiringInMemoryTrackerStore(InMemoryTrackerStore):
     ) -> None:
         """Creates the store; `record_exp` may come as a string from endpoints.yml."""
         super().__init__(domain, event_broker, **kwargs)
-        self.record_exp = float(record_exp)
-        if self.record_exp <= 0:
-            raise ValueError("record_exp must be a positive number of seconds")
+        self.record_exp = _seconds(record_exp)
         self._clock = clock
         self._last_seen: dict[str, float] = {}
 
@@ -62,3 +77,68 @@ class ExpiringInMemoryTrackerStore(InMemoryTrackerStore):
         """Returns the ids of the conversations that have not expired."""
         self.forget_expired()
         return list(self.store.keys())
+
+
+class SharedInMemoryTrackerStore(ExpiringInMemoryTrackerStore):
+    """Conversations in the memory of the conversation store process, shared by Rasa processes.
+
+    Modelled on Rasa's RedisTrackerStore: a tracker is serialised on save, with `record_exp`
+    seconds to live, and deserialised on retrieve; only the latest session is kept, as in
+    Rasa's InMemoryTrackerStore. `socket` is the store's Unix socket
+    (KAKEKOMI_CONVERSATION_SOCKET, set by scripts/stack.py). Without one (Rasa run alone,
+    as in the Docker image) conversations stay in this process, as in the parent class.
+    """
+
+    def __init__(
+        self,
+        domain: Domain,
+        host: str | None = None,
+        event_broker: EventBroker | None = None,
+        socket: str | None = None,
+        record_exp: Any = DEFAULT_IDLE_SECONDS,
+        **kwargs: Any,
+    ) -> None:
+        """Creates the store; `record_exp` may come as a string from endpoints.yml."""
+        super().__init__(domain, host, event_broker, record_exp, **kwargs)
+        self.socket = socket or None
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Stores the tracker; its conversation is forgotten after `record_exp` idle seconds."""
+        if self.socket is None:
+            return await super().save(tracker)
+        await self.stream_events(tracker)
+        request = {
+            "op": "put",
+            "key": tracker.sender_id,
+            "value": self.serialise_tracker(tracker),
+            "ttl": self.record_exp,
+        }
+        await ask(self.socket, request)
+
+    async def _retrieve(
+        self, sender_id: str, fetch_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        if self.socket is None:
+            return await super()._retrieve(sender_id, fetch_all_sessions)
+        stored = (await ask(self.socket, {"op": "get", "key": sender_id}))["value"]
+        if stored is None:
+            return None
+        tracker = self.deserialise_tracker(sender_id, stored)
+        if tracker is None or fetch_all_sessions:
+            return tracker
+        sessions = get_trackers_for_conversation_sessions(tracker)
+        return sessions[-1] if len(sessions) > 1 else tracker
+
+    async def keys(self) -> Iterable[str]:
+        """The ids of the conversations that have not expired."""
+        if self.socket is None:
+            return await super().keys()
+        keys: list[str] = (await ask(self.socket, {"op": "keys"}))["keys"]
+        return keys
+
+    async def delete(self, sender_id: str) -> None:
+        """Forgets a conversation at once."""
+        if self.socket is None:
+            self.store.pop(sender_id, None)
+            return
+        await ask(self.socket, {"op": "delete", "key": sender_id})

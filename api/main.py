@@ -20,7 +20,7 @@ from api.escalation.service import EscalationService
 from api.log_setup import configure_logging
 from api.rasa_client import RasaClient
 from api.rate_limit import ClientRateLimiter, RateLimit
-from api.routes import admin, chat, health, page
+from api.routes import admin, chat, control, health, page
 from api.security_headers import SecurityHeaders
 from api.sessions import SessionStore
 from api.settings import Settings, get_settings
@@ -109,4 +109,5 @@ def create_app(
     app.include_router(health.router)
     app.include_router(page.router)
     app.include_router(admin.router)
+    app.include_router(control.router)
     return app

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from api.escalation.settings import EscalationSettings
@@ -44,6 +44,9 @@ class Settings(EscalationSettings):
     rasa_queue_seconds: float = Field(default=1.0, ge=0)
     # A client that starts a request body and never finishes it is cut off.
     request_body_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Set by scripts/stack.py, random per run: lets it move the gateway to a new Rasa process
+    # (a model swap) through POST /api/control/rasa, from loopback only. Unset: no such route.
+    control_token: SecretStr | None = None
     # Where the quick exit goes: a site nobody would wonder about.
     exit_url: str = "https://www.google.com/"
 

@@ -32,7 +32,8 @@ class OutboxFigures(BaseModel):
     oldest_undelivered_age_seconds: float | None
 
 
-def _is_local(request: Request) -> bool:
+def is_local_request(request: Request) -> bool:
+    """True for a caller on this machine whose request no local proxy relayed."""
     if request.client is None or not is_loopback_host(request.client.host):
         return False
     return not any(name in request.headers for name in _FORWARDING_HEADERS)
@@ -53,7 +54,7 @@ def require_operator(
     service: Annotated[EscalationService, Depends(get_escalation_service)],
 ) -> None:
     """Allow loopback callers (not relayed by a proxy) and holders of the admin token."""
-    if not (_is_local(request) or _has_token(request, service)):
+    if not (is_local_request(request) or _has_token(request, service)):
         raise HTTPException(
             status_code=status.HTTP_403_FORBIDDEN,
             detail="operators only: call from this machine or send the admin token",

@@ -132,18 +132,18 @@ async def test_a_hung_rasa_holds_only_its_slots_and_others_are_told_busy_at_once
     )
     results: list[object] = []
 
-    async def send() -> None:
+    async def send(sender: str) -> None:
         try:
-            results.append(await client.send("s", "hello", {}))
+            results.append(await client.send(sender, "hello", {}))
         except RasaUnavailable as exc:
             results.append(exc.reason)
 
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(send)
-        tasks.start_soon(send)
+        tasks.start_soon(send, "a")
+        tasks.start_soon(send, "b")
         await anyio.wait_all_tasks_blocked()
         with anyio.fail_after(1):
-            await send()  # both slots held: a short wait, then "busy"
+            await send("c")  # both slots held: a short wait, then "busy"
         assert results == ["busy"]
         assert calls == 2  # the third never reached Rasa
         release.set()

@@ -1,21 +1,32 @@
-"""Starts Kakekomi's three processes, waits until they answer, and stops them together.
+"""Starts Kakekomi's processes, waits until they answer, swaps models, stops them together.
 
     python scripts/stack.py --model models/kakekomi-config-....tar.gz
 
-The action server and Rasa listen on 127.0.0.1 only; the gateway on KAKEKOMI_HOST.
-Ctrl-C or SIGTERM stops all three. Settings come from the KAKEKOMI_* environment.
+The conversation store (a private Unix socket), the action server and Rasa listen on this
+machine only; the gateway on KAKEKOMI_HOST. Ctrl-C or SIGTERM stops them all. Settings come
+from the KAKEKOMI_* environment.
+
+The live model is the one named in <data dir>/live-model (written by `promote`); the first
+run writes --model there. SIGHUP (which `promote` sends to the pid in <data dir>/stack.pid)
+swaps in the model the pointer names without downtime: a second Rasa starts on it, and once
+it answers the gateway sends new messages there, the old one finishes those it has and
+stops. Conversations live in the conversation store, so they keep their place.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
+import json
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -36,19 +47,21 @@ class StackSettings:
     rasa_port: int = 5005
     actions_port: int = 5055
     session_idle_minutes: float = 30
+    data_dir: Path = Path("var")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> StackSettings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> StackSettings:
         """Reads the settings from the environment, with the documented defaults."""
-        env = os.environ if env is None else env
+        values = os.environ if env is None else env
         return cls(
-            host=env.get("KAKEKOMI_HOST", cls.host),
-            port=int(env.get("KAKEKOMI_PORT", cls.port)),
-            rasa_port=int(env.get("KAKEKOMI_RASA_PORT", cls.rasa_port)),
-            actions_port=int(env.get("KAKEKOMI_ACTIONS_PORT", cls.actions_port)),
+            host=values.get("KAKEKOMI_HOST", cls.host),
+            port=int(values.get("KAKEKOMI_PORT", cls.port)),
+            rasa_port=int(values.get("KAKEKOMI_RASA_PORT", cls.rasa_port)),
+            actions_port=int(values.get("KAKEKOMI_ACTIONS_PORT", cls.actions_port)),
             session_idle_minutes=float(
-                env.get("KAKEKOMI_SESSION_IDLE_MINUTES", cls.session_idle_minutes)
+                values.get("KAKEKOMI_SESSION_IDLE_MINUTES", cls.session_idle_minutes)
             ),
+            data_dir=Path(values.get("KAKEKOMI_DATA_DIR", "var")).resolve(),
         )
 
     @property
@@ -56,6 +69,21 @@ class StackSettings:
         """Where a person opens the chat."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/"
+
+    @property
+    def live_model(self) -> Path:
+        """The pointer to the live model: one line, its absolute path."""
+        return self.data_dir / "live-model"
+
+    @property
+    def pid_file(self) -> Path:
+        """Where `promote` finds the process to send SIGHUP to."""
+        return self.data_dir / "stack.pid"
+
+    @property
+    def conversation_socket(self) -> Path:
+        """The conversation store's Unix socket, in a directory only this user may open."""
+        return self.data_dir / "run" / "conversations.sock"
 
 
 @dataclass
@@ -76,93 +104,169 @@ def _die_with_parent() -> None:
         pass
 
 
-def services(settings: StackSettings, model: Path) -> list[Service]:
-    """The action server, Rasa and the gateway, in the order they start."""
-    base = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    bot_env = {
-        **base,
+def free_port() -> int:
+    """A port nobody listens on right now, on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bot_env(settings: StackSettings) -> dict[str, str]:
+    """The environment of the processes in Rasa's environment."""
+    return {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "PYTHONWARNINGS": "ignore",
         "SANIC_HOST": "127.0.0.1",  # rasa_sdk listens on all interfaces otherwise
         "KAKEKOMI_ACTIONS_PORT": str(settings.actions_port),
         "KAKEKOMI_SESSION_IDLE_SECONDS": str(int(settings.session_idle_minutes * 60)),
+        "KAKEKOMI_CONVERSATION_SOCKET": str(settings.conversation_socket),
+    }
+
+
+def rasa_service(settings: StackSettings, model: Path, port: int) -> Service:
+    """`rasa run` on `model`, on 127.0.0.1:`port`, without --enable-api."""
+    command = [
+        str(BOT_BIN / "rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        "bot/endpoints.yml",
+        "--credentials",
+        "bot/credentials.yml",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--quiet",
+    ]
+    return Service("rasa", command, bot_env(settings))
+
+
+def services(settings: StackSettings, model: Path, control_token: str) -> list[Service]:
+    """The conversation store, the action server, Rasa and the gateway, in starting order."""
+    store = [
+        str(BOT_BIN / "python"),
+        "-m",
+        "kakekomi_bot.conversation_store",
+        "--socket",
+        str(settings.conversation_socket),
+    ]
+    actions = [
+        str(BOT_BIN / "python"),
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "actions",
+        "--port",
+        str(settings.actions_port),
+        "--quiet",
+    ]
+    gateway = [
+        str(GATEWAY_PYTHON),
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--host",
+        settings.host,
+        "--port",
+        str(settings.port),
+        "--no-access-log",
+        "--no-server-header",
+        "--log-level",
+        "warning",
+    ]
+    gateway_env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "KAKEKOMI_SESSION_IDLE_MINUTES": str(settings.session_idle_minutes),
+        "KAKEKOMI_DATA_DIR": str(settings.data_dir),
+        "KAKEKOMI_CONTROL_TOKEN": control_token,
     }
     return [
-        Service(
-            "actions",
-            [
-                str(BOT_BIN / "python"),
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
-                "--port",
-                str(settings.actions_port),
-                "--quiet",
-            ],
-            bot_env,
-        ),
-        Service(
-            "rasa",
-            [
-                str(BOT_BIN / "rasa"),
-                "run",
-                "--model",
-                str(model),
-                "--endpoints",
-                "bot/endpoints.yml",
-                "--credentials",
-                "bot/credentials.yml",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(settings.rasa_port),
-                "--quiet",
-            ],
-            bot_env,
-        ),
-        Service(
-            "gateway",
-            [
-                str(GATEWAY_PYTHON),
-                "-m",
-                "uvicorn",
-                "api.main:create_app",
-                "--factory",
-                "--host",
-                settings.host,
-                "--port",
-                str(settings.port),
-                "--no-access-log",
-                "--no-server-header",
-                "--log-level",
-                "warning",
-            ],
-            {**base, "KAKEKOMI_SESSION_IDLE_MINUTES": str(settings.session_idle_minutes)},
-        ),
+        Service("conversation store", store, bot_env(settings)),
+        Service("actions", actions, bot_env(settings)),
+        rasa_service(settings, model, settings.rasa_port),
+        Service("gateway", gateway, gateway_env),
     ]
 
 
+class SwapFailed(Exception):
+    """The new Rasa did not come up or the gateway did not move; the old one still serves."""
+
+
+def _spawn(service: Service) -> None:
+    service.process = subprocess.Popen(  # noqa: S603 - our own fixed commands
+        service.command,
+        cwd=ROOT,
+        env=service.env,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C reaches us; we stop them in order
+        preexec_fn=_die_with_parent,
+    )
+
+
+def _stop(services: list[Service], grace: float = 15) -> None:
+    """SIGTERM in the given order, then SIGKILL whatever is still running."""
+    for service in services:
+        if service.process and service.process.poll() is None:
+            service.process.terminate()
+    deadline = time.monotonic() + grace
+    for service in services:
+        if service.process is None:
+            continue
+        try:
+            service.process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            service.process.kill()
+            service.process.wait()
+
+
+def _forget_conversation(path: Path, sender: str) -> None:
+    """Deletes a conversation from the conversation store (its one-request protocol)."""
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as store:
+        store.settimeout(5)
+        store.connect(str(path))
+        store.sendall(json.dumps({"op": "delete", "key": sender}).encode())
+        store.shutdown(socket.SHUT_WR)
+        store.recv(1024)
+
+
+def read_live_model(pointer: Path) -> Path | None:
+    """The model the pointer names, if the pointer exists and the model file does."""
+    try:
+        line = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return Path(line) if line and Path(line).is_file() else None
+
+
+def write_live_model(pointer: Path, model: Path) -> None:
+    """Points the live-model file at `model`, atomically."""
+    partial = pointer.with_name(f".{pointer.name}.{os.getpid()}")
+    partial.write_text(f"{model}\n", encoding="utf-8")
+    os.replace(partial, pointer)
+
+
 class Stack:
-    """Starts the services, waits for readiness, and stops them in reverse order."""
+    """Starts the services, waits for readiness, swaps Rasa, stops them in reverse order."""
 
     def __init__(self, settings: StackSettings, model: Path) -> None:
         """Prepares (does not start) the stack for one model."""
         self.settings = settings
-        self.services = services(settings, model)
+        self.model = model
+        self.rasa_port = settings.rasa_port
+        self.control_token = secrets.token_urlsafe(32)
+        self.services = services(settings, model, self.control_token)
 
     def start(self) -> None:
         """Starts every service as a child process in its own session."""
         for service in self.services:
-            service.process = subprocess.Popen(  # noqa: S603 - our own fixed commands
-                service.command,
-                cwd=ROOT,
-                env=service.env,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # Ctrl-C reaches us; we stop them in order
-                preexec_fn=_die_with_parent,
-            )
+            _spawn(service)
 
     def exited(self) -> Service | None:
         """The first service whose process has ended, if any."""
@@ -192,20 +296,134 @@ class Stack:
             time.sleep(1)
         raise TimeoutError(f"not ready after {timeout:.0f} s")
 
+    def _rasa_answers(self, port: int) -> bool:
+        """True once a real message goes through the new Rasa's model and the actions.
+
+        False while it starts. Rasa opens its port only after loading the model, so one that
+        answers but cannot answer a message has a model that did not load: SwapFailed.
+        """
+        base = f"http://127.0.0.1:{port}"
+        probe = f"stack-probe-{secrets.token_hex(8)}"
+        message = {"sender": probe, "message": "hello", "metadata": {"language": "en"}}
+        try:
+            with httpx.Client(timeout=30, trust_env=False) as http:
+                if http.get(f"{base}/webhooks/rest/").status_code != 200:
+                    return False
+                try:
+                    replies = http.post(f"{base}/webhooks/rest/webhook", json=message)
+                finally:
+                    _forget_conversation(self.settings.conversation_socket, probe)
+        except httpx.HTTPError:
+            return False
+        try:
+            answered = replies.status_code == 200 and bool(replies.json())
+        except ValueError:
+            answered = False
+        if not answered:
+            raise SwapFailed("the new Rasa is up but does not answer (did its model load?)")
+        return True
+
+    def swap(self, model: Path, timeout: float, cancelled: Callable[[], bool]) -> bool:
+        """Starts Rasa on `model` beside the old one, moves the gateway to it, stops the old one.
+
+        Returns False if `cancelled()` became true first; raises SwapFailed (the old Rasa
+        still serving) if the new one does not answer or the gateway does not move.
+        """
+        port = free_port()
+        new = rasa_service(self.settings, model, port)
+        _spawn(new)
+        try:
+            deadline = time.monotonic() + timeout
+            while not self._rasa_answers(port):
+                if cancelled():
+                    _stop([new])
+                    return False
+                if new.process is not None and new.process.poll() is not None:
+                    raise SwapFailed(f"the new Rasa exited with {new.process.returncode}")
+                if time.monotonic() > deadline:
+                    raise SwapFailed(f"the new Rasa did not answer within {timeout:.0f} s")
+                time.sleep(1)
+            print("the new Rasa answers; moving the gateway to it", file=sys.stderr, flush=True)
+            try:
+                moved = httpx.post(
+                    f"{self.settings.url}api/control/rasa",
+                    json={"port": port},
+                    headers={"authorization": f"Bearer {self.control_token}"},
+                    timeout=120,
+                    trust_env=False,
+                )
+            except httpx.HTTPError as error:
+                raise SwapFailed(f"the gateway did not answer ({type(error).__name__})") from None
+            if moved.status_code != 200:
+                raise SwapFailed(f"the gateway refused to switch ({moved.status_code})")
+        except SwapFailed:
+            _stop([new])
+            raise
+        if not moved.json().get("drained"):
+            print("the old Rasa still had messages after the timeout", file=sys.stderr)
+        old = next(s for s in self.services if s.name == "rasa")
+        self.services[self.services.index(old)] = new
+        self.model, self.rasa_port = model, port
+        _stop([old])
+        return True
+
     def stop(self, grace: float = 15) -> None:
         """SIGTERM in reverse order, then SIGKILL whatever is still running."""
-        for service in reversed(self.services):
-            if service.process and service.process.poll() is None:
-                service.process.terminate()
-        deadline = time.monotonic() + grace
-        for service in reversed(self.services):
-            if service.process is None:
-                continue
-            try:
-                service.process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                service.process.kill()
-                service.process.wait()
+        _stop(list(reversed(self.services)), grace)
+
+
+def promote(stack: Stack, timeout: float, cancelled: Callable[[], bool]) -> None:
+    """Swaps in the model the live-model pointer names (on SIGHUP), or says why not."""
+    pointer = stack.settings.live_model
+    model = read_live_model(pointer)
+    if model is None:
+        print(f"SIGHUP: {pointer} names no model file; serving {stack.model.name}", file=sys.stderr)
+        return
+    if model == stack.model:
+        print(f"SIGHUP: {model.name} is already live", file=sys.stderr)
+        return
+    print(f"swapping in {model.name} (serving {stack.model.name} meanwhile)", file=sys.stderr)
+    started = time.monotonic()
+    old = stack.model
+    try:
+        if not stack.swap(model, timeout, cancelled):
+            return
+    except SwapFailed as error:
+        write_live_model(pointer, old)
+        print(f"could not swap in {model.name}: {error}; still serving {old.name}", flush=True)
+        return
+    took = time.monotonic() - started
+    print(f"now serving {model.name} (swap took {took:.1f} s)", flush=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def claim_data_dir(settings: StackSettings) -> None:
+    """Creates the data dir (0700) and writes stack.pid, unless another stack runs there."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError, ValueError):
+        other = int(settings.pid_file.read_text().strip())
+        if other != os.getpid() and _alive(other):
+            raise SystemExit(
+                f"another stack (pid {other}) serves {settings.data_dir}; "
+                f"stop it, or delete {settings.pid_file} if it is gone"
+            )
+    settings.pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
+
+
+def release_data_dir(settings: StackSettings) -> None:
+    """Removes stack.pid if it is still ours."""
+    with contextlib.suppress(FileNotFoundError, ValueError):
+        if int(settings.pid_file.read_text().strip()) == os.getpid():
+            settings.pid_file.unlink()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,30 +432,57 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, required=True, help="a trained Rasa model")
     parser.add_argument("--ready-timeout", type=float, default=300)
     args = parser.parse_args(argv)
-    if not args.model.is_file():
-        parser.error(f"no model at {args.model}")
 
-    stack = Stack(StackSettings.from_env(), args.model.resolve())
+    settings = StackSettings.from_env()
+    claim_data_dir(settings)
+    try:
+        return run(settings, args.model, args.ready_timeout, parser)
+    finally:
+        release_data_dir(settings)
+
+
+def run(
+    settings: StackSettings, given: Path, ready_timeout: float, parser: argparse.ArgumentParser
+) -> int:
+    """Serves the live model (or `given`, the first time) until stopped."""
+    model = read_live_model(settings.live_model)
+    if model is None:
+        if not given.is_file():
+            parser.error(f"no model at {given}")
+        model = given.resolve()
+        write_live_model(settings.live_model, model)
+
+    stack = Stack(settings, model)
     stopping = False
+    swap_requested = False
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
 
+    def request_swap(signum: int, frame: FrameType | None) -> None:
+        nonlocal swap_requested
+        swap_requested = True
+
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGHUP, request_swap)
 
-    print(f"starting the action server, Rasa ({args.model.name}) and the gateway", file=sys.stderr)
+    print(f"starting the action server, Rasa ({model.name}) and the gateway", file=sys.stderr)
     stack.start()
     code = 0
     try:
-        if stack.wait_ready(args.ready_timeout, cancelled=lambda: stopping):
+        if stack.wait_ready(ready_timeout, cancelled=lambda: stopping):
             print(f"Kakekomi is ready: {stack.settings.url}  (Ctrl-C stops it)", flush=True)
         while not stopping:
             if (dead := stack.exited()) is not None:
                 print(f"{dead.name} stopped unexpectedly; stopping the rest", file=sys.stderr)
                 code = 1
                 break
+            if swap_requested:
+                swap_requested = False
+                promote(stack, ready_timeout, cancelled=lambda: stopping)
+                continue
             time.sleep(0.5)
     except (RuntimeError, TimeoutError) as error:
         print(f"could not start: {error}", file=sys.stderr)

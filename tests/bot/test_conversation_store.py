@@ -186,6 +186,8 @@ def test_endpoints_yml_shares_conversations_through_the_socket(monkeypatch, tmp_
     store = TrackerStore.create(endpoints.tracker_store, DOMAIN)
     assert isinstance(store, SharedInMemoryTrackerStore)
     assert (store.socket, store.record_exp) == (str(tmp_path / "c.sock"), 900)
+    assert endpoints.action is not None
+    assert endpoints.action.url == "http://127.0.0.1:5055/webhook"
 
 
 def test_without_a_socket_conversations_stay_in_this_process(monkeypatch) -> None:

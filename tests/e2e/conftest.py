@@ -85,6 +85,8 @@ class NgoReceiver:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
         self.process = None
 
     def handoffs(self) -> list[Path]:
@@ -133,11 +135,14 @@ class RunningStack:
         body = {"session": session, "text": text, "language": language}
         return httpx.post(f"{self.url}api/chat", json=body, timeout=30)
 
+    def stop(self) -> None:
+        """SIGTERM, as Ctrl-C would; the stack must stop cleanly."""
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=60) == 0, self.log.read_text(errors="replace")[-3000:]
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, ngo: NgoReceiver) -> Iterator[RunningStack]:
-    model = trained_model()
-    workdir = tmp_path_factory.mktemp("stack")
+
+def start_stack(workdir: Path, model: Path, ngo: NgoReceiver) -> RunningStack:
+    """`scripts/stack.py` on `model` with its own ports and data dir, once it is ready."""
     log = workdir / "stack.log"
     port = free_port()
     env = {
@@ -170,6 +175,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, ngo: NgoReceiver) -> Iterato
             process.kill()
             pytest.fail("the stack did not start:\n" + log.read_text(errors="replace")[-3000:])
         time.sleep(1)
+    return running
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, ngo: NgoReceiver) -> Iterator[RunningStack]:
+    running = start_stack(tmp_path_factory.mktemp("stack"), trained_model(), ngo)
     yield running
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 0, log.read_text(errors="replace")[-3000:]
+    running.stop()

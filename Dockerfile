@@ -40,7 +40,8 @@ COPY bot bot
 COPY --from=model /app/model.tar.gz /app/models/model.tar.gz
 RUN useradd --system --uid 10001 kakekomi
 USER 10001
-ENV KAKEKOMI_ACTIONS_PORT=5055 KAKEKOMI_SESSION_IDLE_SECONDS=1800
+# Alone in its container, Rasa keeps conversations in its own memory (no conversation store).
+ENV KAKEKOMI_ACTIONS_PORT=5055 KAKEKOMI_SESSION_IDLE_SECONDS=1800 KAKEKOMI_CONVERSATION_SOCKET=""
 EXPOSE 5005
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5005/webhooks/rest/')"]
 CMD ["rasa", "run", "--model", "/app/models/model.tar.gz", "--endpoints", "bot/endpoints.yml", \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,6 +18,8 @@ NLU_DATA = ROOT / "nlu_data"
 # What the model learns from. nlu_data/tests/ is held out: it is never trained on.
 TRAINING_DATA = [NLU_DATA / "nlu", NLU_DATA / "rules"]
 HELD_OUT = NLU_DATA / "tests"
+# Help requests the live model must always catch (also never trained on).
+MUST_CATCH = NLU_DATA / "must_catch"
 MODELS = ROOT / "models"
 # Code whose change changes what a trained model does.
 COMPONENT_CODE = [BOT / "kakekomi_bot" / "tokenizer.py", BOT / "kakekomi_bot" / "danger_guard.py"]
@@ -37,7 +40,9 @@ def _files(paths: Iterable[Path]) -> list[Path]:
 def data_hash(config: Path, data: list[Path] | None = None) -> str:
     """A short SHA-256 over the config, domain, training data and component code."""
     digest = hashlib.sha256()
-    for path in _files([config, DOMAIN, *(data or TRAINING_DATA), *COMPONENT_CODE]):
+    # Resolved, so that `bot/config.yml` and its absolute path hash (and sort) the same.
+    inputs = [config, DOMAIN, *(data or TRAINING_DATA), *COMPONENT_CODE]
+    for path in _files(p.resolve() for p in inputs):
         digest.update(str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path).encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
@@ -48,3 +53,23 @@ def data_hash(config: Path, data: list[Path] | None = None) -> str:
 def model_path(config: Path, out_dir: Path = MODELS, data: list[Path] | None = None) -> Path:
     """The file a model trained from this config and data is stored in."""
     return out_dir / f"kakekomi-{config.stem}-{data_hash(config, data)}.tar.gz"
+
+
+def data_dir() -> Path:
+    """Where runtime state lives: KAKEKOMI_DATA_DIR, else ./var."""
+    return Path(os.environ.get("KAKEKOMI_DATA_DIR", "var")).resolve()
+
+
+def live_model_pointer(data_dir: Path) -> Path:
+    """The live-model file: one line, the model's absolute path (promote writes it)."""
+    return data_dir / "live-model"
+
+
+def read_live_model(data_dir: Path) -> Path | None:
+    """The live model's path, or None when no model was promoted (or it is gone)."""
+    try:
+        line = live_model_pointer(data_dir).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    model = Path(line)
+    return model if line and model.is_file() else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import os
 from pathlib import Path
@@ -19,16 +20,27 @@ def directory_path() -> Path:
     return Path(os.environ.get("KAKEKOMI_DIRECTORY", DEFAULT_PATH))
 
 
+def problems(entries: list[dict[str, Any]]) -> list[str]:
+    """What is wrong with the entries: missing fields, a `verified` that is not a date."""
+    found = []
+    for entry in entries:
+        missing = [field for field in REQUIRED_FIELDS if entry.get(field) in (None, "", [])]
+        missing += [f"name.{lang}" for lang in LANGUAGES if not entry.get("name", {}).get(lang)]
+        if missing:
+            found.append(f"directory entry {entry.get('id')!r} lacks {', '.join(missing)}")
+        elif not isinstance(entry["verified"], datetime.date):
+            found.append(f"directory entry {entry.get('id')!r}: verified is not a YYYY-MM-DD date")
+    return found
+
+
 @functools.lru_cache(maxsize=4)
 def load(path: Path) -> list[dict[str, Any]]:
     """Loads and checks the directory's entries; a broken file fails loudly."""
     with path.open(encoding="utf-8") as handle:
         entries = (yaml.safe_load(handle) or {}).get("entries") or []
-    for entry in entries:
-        missing = [field for field in REQUIRED_FIELDS if entry.get(field) in (None, "", [])]
-        missing += [f"name.{lang}" for lang in LANGUAGES if not entry.get("name", {}).get(lang)]
-        if missing:
-            raise ValueError(f"directory entry {entry.get('id')!r} lacks {', '.join(missing)}")
+    found = problems(entries)
+    if found:
+        raise ValueError(found[0])
     return entries
 
 

@@ -17,7 +17,7 @@ export UV_PYTHON_DOWNLOADS := never
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: run test sync uv model ci-model lint validate test-bot test-nlu test-conversations test-gateway clean
+.PHONY: run test sync uv model ci-model lint validate compare promote test-bot test-nlu test-conversations test-gateway clean
 
 run: model ## start Rasa, the action server and the gateway on the current model
 	$(PY) scripts/stack.py --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
@@ -43,9 +43,14 @@ lint: sync ## ruff, mypy and hadolint
 	$(PY) -m mypy
 	.venv/bin/hadolint Dockerfile
 
-validate: sync ## Rasa's own consistency checks of domain, data and rules
-	bot/.venv/bin/rasa data validate --domain bot/domain --config bot/config.yml \
-		--data nlu_data/nlu nlu_data/rules
+validate: sync ## our data checks, then Rasa's own with warnings as errors
+	$(BOT_CLI) validate
+
+compare: sync ## two models or report.json files side by side: make compare A=... B=...
+	$(BOT_CLI) compare "$(A)" "$(B)"
+
+promote: sync ## make a model live if it catches every must-catch example: make promote MODEL=...
+	$(BOT_CLI) promote "$(MODEL)" $(if $(MARGIN),--margin $(MARGIN)) $(if $(FORCE),--force)
 
 test-bot: sync ## tokenizer golden tests, components, tracker store, actions
 	$(BOT_PY) -m pytest -c bot/pyproject.toml tests/bot tests/actions

@@ -1,4 +1,5 @@
-"""Real servers on 127.0.0.1 for tests that need sockets: a scripted fake Rasa, the gateway.
+"""Real servers on 127.0.0.1 for tests that need sockets: a scripted fake Rasa, the gateway,
+the NGO's reference receiver (``kakekomi-ngo serve``).
 
 The gateway runs as it does in production, a uvicorn subprocess (``api.main:create_app``);
 only Rasa and the action server are faked, by a small HTTP server in the test process
@@ -190,3 +191,63 @@ def start_gateway(folder: Path, rasa_port: int, **settings: str | int | float) -
         time.sleep(0.05)
     gateway.stop()
     raise RuntimeError(f"the gateway did not answer within 30 s:\n{gateway.log()}")
+
+
+@dataclass
+class Receiver:
+    """A running ``kakekomi-ngo serve`` process: the NGO's reference receiver."""
+
+    process: subprocess.Popen[str]
+    url: str
+    out_dir: Path
+
+    def stop(self) -> str:
+        """SIGTERM it (SIGKILL after ten seconds); return what it logged."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            _, err = self.process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, err = self.process.communicate()
+        return err
+
+    def handoff_files(self) -> list[Path]:
+        """The handoffs it has decrypted and written, oldest name first."""
+        return sorted(self.out_dir.glob("*.json")) if self.out_dir.exists() else []
+
+
+def start_ngo_receiver(
+    private_key: Path, sender_key: Path, out_dir: Path, port: int = 0
+) -> Receiver:
+    """Start ``kakekomi-ngo serve`` on 127.0.0.1 (port 0: a free one); wait until it listens."""
+    command = [
+        sys.executable,
+        "-m",
+        "kakekomi_ngo",
+        "serve",
+        "--key",
+        str(private_key),
+        "--sender-key",
+        str(sender_key),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--out",
+        str(out_dir),
+    ]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    line = process.stdout.readline() if process.stdout else ""
+    if "listening on" not in line:
+        process.kill()
+        _, err = process.communicate()
+        raise RuntimeError(f"receiver did not start: {line!r} {err}")
+    return Receiver(process, line.split()[-1].rstrip("/") + "/", out_dir)

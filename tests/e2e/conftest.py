@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.live_servers import Receiver, free_port, start_ngo_receiver
+
 ROOT = Path(__file__).resolve().parents[2]
 BOT_CLI = [str(ROOT / "bot" / ".venv" / "bin" / "python"), "-m", "kakekomi_bot.cli"]
 CI_CONFIG = ROOT / "bot" / "config-ci.yml"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def trained_model() -> Path:
@@ -51,43 +46,22 @@ class NgoReceiver:
     signing_public_key: Path
     port: int
     inbox: Path
-    process: subprocess.Popen[bytes] | None = None
+    running: Receiver | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self) -> None:
-        """Runs the reference receiver (`kakekomi-ngo serve`) until stop()."""
-        command = [
-            sys.executable,
-            "-m",
-            "kakekomi_ngo",
-            "serve",
-            "--key",
-            str(self.private_key),
-            "--sender-key",
-            str(self.signing_public_key),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--out",
-            str(self.inbox),
-        ]
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        """Runs the reference receiver (`kakekomi-ngo serve`) on its port until stop()."""
+        self.running = start_ngo_receiver(
+            self.private_key, self.signing_public_key, self.inbox, self.port
         )
-        assert self.process.stdout is not None
-        assert b"listening on" in self.process.stdout.readline()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        if self.process is not None and self.process.stdout is not None:
-            self.process.stdout.close()
-        self.process = None
+        if self.running is not None:
+            self.running.stop()
+        self.running = None
 
     def handoffs(self) -> list[Path]:
         return sorted(self.inbox.glob("*.json")) if self.inbox.exists() else []

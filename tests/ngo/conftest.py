@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +16,7 @@ from kakekomi_ngo.keys import (
     signing_public_key_path,
     write_ngo_key_pair,
 )
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.live_servers import Receiver, start_ngo_receiver
 
 
 @pytest.fixture(params=["x25519", "post-quantum"])
@@ -55,26 +51,6 @@ def key_files(tmp_path: Path, ngo_key: NgoPrivateKey) -> KeyFiles:
     )
 
 
-@dataclass
-class Receiver:
-    """A running ``kakekomi-ngo serve`` process."""
-
-    process: subprocess.Popen[str]
-    url: str
-    out_dir: Path
-
-    def stop(self) -> str:
-        """Stop it with SIGTERM; return what it logged."""
-        if self.process.poll() is None:
-            self.process.terminate()
-        try:
-            _, err = self.process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, err = self.process.communicate()
-        return err
-
-
 StartReceiver = Callable[[KeyFiles, Path], Receiver]
 
 
@@ -84,40 +60,10 @@ def start_receiver() -> Iterator[StartReceiver]:
     started: list[Receiver] = []
 
     def start(keys: KeyFiles, out_dir: Path) -> Receiver:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kakekomi_ngo",
-                "serve",
-                "--key",
-                str(keys.ngo_private),
-                "--sender-key",
-                str(keys.signing_public),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--out",
-                str(out_dir),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        line = process.stdout.readline() if process.stdout else ""
-        if "listening on" not in line:
-            process.kill()
-            _, err = process.communicate()
-            raise RuntimeError(f"receiver did not start: {line!r} {err}")
-        receiver = Receiver(process, line.split()[-1].rstrip("/") + "/", out_dir)
+        receiver = start_ngo_receiver(keys.ngo_private, keys.signing_public, out_dir)
         started.append(receiver)
         return receiver
 
     yield start
     for receiver in started:
         receiver.stop()
-        if receiver.process.stdout:
-            receiver.process.stdout.close()

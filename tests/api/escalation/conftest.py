@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -24,16 +20,7 @@ from kakekomi_ngo.keys import (
     signing_public_key_path,
     write_ngo_key_pair,
 )
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (yet)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.live_servers import Receiver, free_port, start_ngo_receiver
 
 
 async def wait_for(
@@ -82,29 +69,6 @@ def ngo(tmp_path: Path) -> Ngo:
     return Ngo(key, private_path, public_path, signing_path, signing_public_key_path(signing_path))
 
 
-@dataclass
-class Receiver:
-    """A running ``kakekomi-ngo serve`` process."""
-
-    process: subprocess.Popen[str]
-    url: str
-    out_dir: Path
-
-    def stop(self) -> str:
-        """SIGTERM it; return its log."""
-        if self.process.poll() is None:
-            self.process.terminate()
-        try:
-            _, err = self.process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, err = self.process.communicate()
-        return err
-
-    def handoff_files(self) -> list[Path]:
-        return sorted(self.out_dir.glob("*.json"))
-
-
 StartReceiver = Callable[..., Receiver]
 
 
@@ -115,35 +79,7 @@ def start_receiver(tmp_path: Path) -> Iterator[StartReceiver]:
 
     def start(ngo: Ngo, port: int = 0, out_dir: Path | None = None) -> Receiver:
         out = out_dir or tmp_path / "ngo-inbox"
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kakekomi_ngo",
-                "serve",
-                "--key",
-                str(ngo.private_path),
-                "--sender-key",
-                str(ngo.signing_public_path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--out",
-                str(out),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=REPO,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        line = process.stdout.readline() if process.stdout else ""
-        if "listening on" not in line:
-            process.kill()
-            _, err = process.communicate()
-            raise RuntimeError(f"receiver did not start: {line!r} {err}")
-        receiver = Receiver(process, line.split()[-1] + "/", out)
+        receiver = start_ngo_receiver(ngo.private_path, ngo.signing_public_path, out, port)
         started.append(receiver)
         return receiver
 

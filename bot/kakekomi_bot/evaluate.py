@@ -77,6 +77,7 @@ async def _predict(
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
+    await agent.parse_message("hello")  # the first parse builds TensorFlow's graph: not timed
     results: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(dict)
     latencies: list[float] = []
     for name, examples in sets.items():
@@ -259,7 +260,9 @@ def write_report(report: dict[str, Any], directory: Path) -> None:
     plot_confusion(report, directory / "confusion.png")
 
 
-def cross_validate(config: Path, folds: int, directory: Path) -> str:
+def cross_validate(
+    config: Path, folds: int, directory: Path, data: Path = paths.NLU_DATA / "nlu"
+) -> str:
     """k-fold cross-validation on the training data (rasa test nlu); returns a summary."""
     import subprocess
     import sys
@@ -270,7 +273,7 @@ def cross_validate(config: Path, folds: int, directory: Path) -> str:
     command = [
         str(Path(sys.executable).with_name("rasa")),
         *("test", "nlu", "--cross-validation", "--folds", str(folds), "--no-plot"),
-        *("--config", str(config.resolve()), "--nlu", str(paths.NLU_DATA / "nlu")),
+        *("--config", str(config.resolve()), "--nlu", str(data.resolve())),
         *("--out", str(out.resolve())),
     ]
     subprocess.run(command, check=True, env=rasa_env(), cwd=paths.ROOT)  # noqa: S603 - fixed argv

@@ -323,6 +323,22 @@ class Stack:
             raise SwapFailed("the new Rasa is up but does not answer (did its model load?)")
         return True
 
+    def _move_gateway(self, port: int) -> httpx.Response:
+        """Tells the gateway to send new messages to Rasa on `port`; answers once drained."""
+        try:
+            moved = httpx.post(
+                f"{self.settings.url}api/control/rasa",
+                json={"port": port},
+                headers={"authorization": f"Bearer {self.control_token}"},
+                timeout=120,
+                trust_env=False,
+            )
+        except httpx.HTTPError as error:
+            raise SwapFailed(f"the gateway did not answer ({type(error).__name__})") from None
+        if moved.status_code != 200:
+            raise SwapFailed(f"the gateway refused to switch ({moved.status_code})")
+        return moved
+
     def swap(self, model: Path, timeout: float, cancelled: Callable[[], bool]) -> bool:
         """Starts Rasa on `model` beside the old one, moves the gateway to it, stops the old one.
 
@@ -332,6 +348,7 @@ class Stack:
         port = free_port()
         new = rasa_service(self.settings, model, port)
         _spawn(new)
+        asked = 0.0
         try:
             deadline = time.monotonic() + timeout
             while not self._rasa_answers(port):
@@ -344,23 +361,17 @@ class Stack:
                     raise SwapFailed(f"the new Rasa did not answer within {timeout:.0f} s")
                 time.sleep(1)
             print("the new Rasa answers; moving the gateway to it", file=sys.stderr, flush=True)
-            try:
-                moved = httpx.post(
-                    f"{self.settings.url}api/control/rasa",
-                    json={"port": port},
-                    headers={"authorization": f"Bearer {self.control_token}"},
-                    timeout=120,
-                    trust_env=False,
-                )
-            except httpx.HTTPError as error:
-                raise SwapFailed(f"the gateway did not answer ({type(error).__name__})") from None
-            if moved.status_code != 200:
-                raise SwapFailed(f"the gateway refused to switch ({moved.status_code})")
+            asked = time.monotonic()
+            moved = self._move_gateway(port)
         except SwapFailed:
+            if asked:  # the gateway may have moved before it failed to answer: move it back
+                with contextlib.suppress(SwapFailed):
+                    self._move_gateway(self.rasa_port)
             _stop([new])
             raise
-        if not moved.json().get("drained"):
-            print("the old Rasa still had messages after the timeout", file=sys.stderr)
+        drained = "drained" if moved.json().get("drained") else "NOT drained after the timeout"
+        took = time.monotonic() - asked
+        print(f"the gateway moved in {took:.2f} s; old Rasa {drained}", file=sys.stderr)
         old = next(s for s in self.services if s.name == "rasa")
         self.services[self.services.index(old)] = new
         self.model, self.rasa_port = model, port

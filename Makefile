@@ -17,7 +17,7 @@ export UV_PYTHON_DOWNLOADS := never
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: run test sync uv model ci-model lint validate compare promote test-bot test-nlu test-conversations test-gateway clean
+.PHONY: bench run test sync uv model ci-model lint validate compare promote test-bot test-nlu test-conversations test-gateway clean
 
 run: model ## start Rasa, the action server and the gateway on the current model
 	$(PY) scripts/stack.py --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
@@ -65,6 +65,9 @@ test-conversations: ci-model ## conversation tests on the real model
 
 test-gateway: ci-model ## gateway unit tests, the NGO toolkit, end-to-end on the real stack
 	KAKEKOMI_TEST_MODEL="$$($(BOT_CLI) model-path --config bot/config-ci.yml)" $(PY) -m pytest
+
+bench: ci-model ## latency, throughput, cold start and memory of the whole stack on this machine
+	$(PY) scripts/bench.py --model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)"
 
 clean:
 	rm -rf results reports .pytest_cache

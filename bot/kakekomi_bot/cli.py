@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from kakekomi_bot import paths, promote
@@ -41,9 +43,15 @@ def train(config: Path, out_dir: Path, force: bool = False) -> Path:
         "--fixed-model-name",
         target.name[: -len(".tar.gz")],
     ]
+    started = time.monotonic()
     subprocess.run(command, check=True, env=rasa_env(), cwd=paths.ROOT)  # noqa: S603 - fixed argv
     if not target.exists():
         raise SystemExit(f"rasa train finished but {target} is missing")
+    seconds = round(time.monotonic() - started, 1)
+    # Beside the model: how long it took (read by `make bench`), and on what.
+    record = {"train_seconds": seconds, "config": config.name, "cpus": os.cpu_count()}
+    target.with_name(target.name.replace(".tar.gz", ".json")).write_text(json.dumps(record))
+    print(f"trained in {seconds:.0f} s", file=sys.stderr)
     return target
 
 

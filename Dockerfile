@@ -32,7 +32,9 @@ USER 10001
 ENV SANIC_HOST=0.0.0.0
 EXPOSE 5055
 HEALTHCHECK --interval=30s --timeout=5s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5055/health')"]
-CMD ["python", "-m", "rasa_sdk", "--actions", "actions", "--port", "5055", "--quiet"]
+# kakekomi_bot.private_logs: logs never carry what a person wrote (as in scripts/stack.py).
+CMD ["python", "-m", "kakekomi_bot.private_logs", "rasa_sdk", "--actions", "actions", "--port", "5055", \
+     "--quiet"]
 
 # --- The Rasa server (never exposed to the internet; no --enable-api) -------------------
 FROM bot-env AS rasa
@@ -44,8 +46,10 @@ USER 10001
 ENV KAKEKOMI_ACTIONS_PORT=5055 KAKEKOMI_SESSION_IDLE_SECONDS=1800 KAKEKOMI_CONVERSATION_SOCKET=""
 EXPOSE 5005
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5005/webhooks/rest/')"]
-CMD ["rasa", "run", "--model", "/app/models/model.tar.gz", "--endpoints", "bot/endpoints.yml", \
-     "--credentials", "bot/credentials.yml", "--port", "5005", "--quiet"]
+# kakekomi_bot.private_logs: logs never carry what a person wrote (as in scripts/stack.py).
+CMD ["python", "-m", "kakekomi_bot.private_logs", "rasa", "run", "--model", "/app/models/model.tar.gz", \
+     "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml", "--port", "5005", \
+     "--quiet"]
 
 # --- The gateway: the only public process (Python 3.11) --------------------------------
 FROM python:3.11-slim-bookworm AS gateway

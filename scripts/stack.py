@@ -36,6 +36,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 BOT_BIN = ROOT / "bot" / ".venv" / "bin"
 GATEWAY_PYTHON = Path(sys.executable)
+# Rasa and the action server run under this wrapper: their logs never carry what a person
+# wrote or their session id (Rasa's own error lines do).
+PRIVATE_LOGS = [str(BOT_BIN / "python"), "-m", "kakekomi_bot.private_logs"]
 
 
 @dataclass(frozen=True)
@@ -127,9 +130,10 @@ def bot_env(settings: StackSettings) -> dict[str, str]:
 
 
 def rasa_service(settings: StackSettings, model: Path, port: int) -> Service:
-    """`rasa run` on `model`, on 127.0.0.1:`port`, without --enable-api."""
+    """`rasa run` on `model`, on 127.0.0.1:`port`, without --enable-api, with private logs."""
     command = [
-        str(BOT_BIN / "rasa"),
+        *PRIVATE_LOGS,
+        "rasa",
         "run",
         "--model",
         str(model),
@@ -156,8 +160,7 @@ def services(settings: StackSettings, model: Path, control_token: str) -> list[S
         str(settings.conversation_socket),
     ]
     actions = [
-        str(BOT_BIN / "python"),
-        "-m",
+        *PRIVATE_LOGS,
         "rasa_sdk",
         "--actions",
         "actions",

@@ -465,6 +465,12 @@ def run(
             parser.error(f"no model at {given}")
         model = given.resolve()
         write_live_model(settings.live_model, model)
+    elif given.resolve() != model:
+        print(
+            f"serving the live model {model.name}; {given.name} (the current data's) is not"
+            f" live yet: `make promote MODEL={given}` checks it and swaps it in",
+            file=sys.stderr,
+        )
 
     stack = Stack(settings, model)
     stopping = False

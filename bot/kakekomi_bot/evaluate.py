@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -74,8 +75,11 @@ async def _predict(
     model: Path, sets: dict[str, dict[str, list[tuple[str, str]]]]
 ) -> dict[str, Any]:
     """Parses every example of every set; predictions per set and language, and latencies."""
+    import structlog
     from rasa.core.agent import Agent
 
+    # Rasa logs every parsed text at debug level; the report is all we want to print.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     agent = Agent.load(str(model))
     await agent.parse_message("hello")  # the first parse builds TensorFlow's graph: not timed
     results: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(dict)

@@ -17,7 +17,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 
-LOOKUP_TABLE = "danger"
+# Lookup tables in the NLU data, and the intent that a message matching one becomes.
+# Danger first: a message with both kinds of words is an emergency.
+LOOKUPS = {"danger": "emergency", "help_cues": "request_help"}
 # Scripts written without spaces are matched anywhere; others only as whole words,
 # so that "kill" does not fire inside "skill".
 _UNSPACED = regex.compile(r"[\p{Thai}\p{Hiragana}\p{Katakana}\p{Han}]")
@@ -37,20 +39,22 @@ class DangerGuard(GraphComponent):
     """Keeps cries for help from being answered as small talk or "not understood".
 
     1. Any prediction other than a help intent becomes `emergency` when the text contains
-       a danger term: an answer about visas to "he has a knife" is as wrong as small talk.
+       a danger term: an answer about visas to "he has a knife" is as wrong as small talk;
+       and `request_help` when it contains a help cue (asking to be called back, not being
+       let out): people rarely say "help" in so many words.
     2. When unsure, a call for help is the safe mistake: a fallback (low confidence) whose
        best guess was a help intent keeps that guess, and a help intent that the classifier
        gives at least `help_confidence` wins over any other intent.
 
-    The words are the `danger` lookup table in the NLU data (nlu_data/nlu/<lang>/danger.yml),
-    so maintainers edit them as YAML and Rasa retrains this component when they change.
+    The words are the `danger` and `help_cues` lookup tables in the NLU data
+    (nlu_data/nlu/<lang>/danger.yml, help_cues.yml), so maintainers edit them as YAML and
+    Rasa retrains this component when they change.
     """
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The component's default config."""
         return {
-            "target_intent": "emergency",
             "help_intents": ["request_help", "emergency"],
             "help_confidence": 0.25,
         }
@@ -60,14 +64,17 @@ class DangerGuard(GraphComponent):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        terms: list[str] | None = None,
+        terms: dict[str, list[str]] | None = None,
     ) -> None:
-        """Creates the guard with its list of danger terms."""
+        """Creates the guard with its terms: lookup table name -> terms."""
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
-        self.terms = terms or []
-        self._pattern = compile_terms(self.terms)
+        self._use(terms or {})
+
+    def _use(self, terms: dict[str, list[str]]) -> None:
+        self.terms = {name: sorted(set(terms.get(name, []))) for name in LOOKUPS}
+        self._patterns = {name: compile_terms(found) for name, found in self.terms.items()}
 
     @classmethod
     def create(
@@ -81,13 +88,12 @@ class DangerGuard(GraphComponent):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Collects the danger terms from the training data's lookup table."""
-        terms: list[str] = []
+        """Collects the danger terms and help cues from the training data's lookup tables."""
+        terms: dict[str, list[str]] = {name: [] for name in LOOKUPS}
         for table in training_data.lookup_tables:
-            if table.get("name") == LOOKUP_TABLE:
-                terms.extend(str(term) for term in table.get("elements", []))
-        self.terms = sorted(set(terms))
-        self._pattern = compile_terms(self.terms)
+            if table.get("name") in terms:
+                terms[table["name"]].extend(str(term) for term in table.get("elements", []))
+        self._use(terms)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / "terms.json").write_text(json.dumps(self.terms), encoding="utf-8")
         return self._resource
@@ -106,9 +112,16 @@ class DangerGuard(GraphComponent):
             terms = json.loads((directory / "terms.json").read_text(encoding="utf-8"))
         return cls(config, model_storage, resource, terms)
 
+    def matching_lookup(self, text: str) -> str | None:
+        """The first lookup table (danger before help cues) with a term in the text."""
+        for name, pattern in self._patterns.items():
+            if pattern and pattern.search(text or ""):
+                return name
+        return None
+
     def mentions_danger(self, text: str) -> bool:
         """Whether the text contains one of the danger terms."""
-        return bool(self._pattern and self._pattern.search(text or ""))
+        return self.matching_lookup(text) == "danger"
 
     def _help_guess(self, message: Message) -> dict[str, Any] | None:
         """The classifier's best help intent, if the safe-mistake rule lets it win."""
@@ -129,9 +142,11 @@ class DangerGuard(GraphComponent):
         for message in messages:
             intent = message.get(INTENT) or {}
             name = intent.get(INTENT_NAME_KEY)
-            if name not in self._config["help_intents"] and self.mentions_danger(message.get(TEXT)):
-                replacement = {**intent, INTENT_NAME_KEY: self._config["target_intent"]}
-            elif name not in self._config["help_intents"] and (guess := self._help_guess(message)):
+            if name in self._config["help_intents"]:
+                continue
+            if lookup := self.matching_lookup(message.get(TEXT)):
+                replacement = {**intent, INTENT_NAME_KEY: LOOKUPS[lookup]}
+            elif guess := self._help_guess(message):
                 replacement = guess
             else:
                 continue

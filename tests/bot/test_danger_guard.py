@@ -10,6 +10,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 TERMS = ["kill me", "knife", "he's coming", "殺される", "อยากตาย", "kutsilyo", "me va a matar"]
+CUES = ["call me back", "no me dejan salir", "ติดต่อกลับ", "出してもらえ"]
 
 
 @pytest.fixture
@@ -17,7 +18,8 @@ def guard(tmp_path) -> DangerGuard:
     storage = LocalModelStorage(tmp_path)
     resource = Resource("danger_guard")
     guard = DangerGuard.create(DangerGuard.get_default_config(), storage, resource, None)
-    guard.train(TrainingData(lookup_tables=[{"name": "danger", "elements": TERMS}]))
+    tables = [{"name": "danger", "elements": TERMS}, {"name": "help_cues", "elements": CUES}]
+    guard.train(TrainingData(lookup_tables=tables))
     return guard
 
 
@@ -48,6 +50,27 @@ def test_anything_but_a_help_request_that_mentions_danger_becomes_emergency(
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
+        ("can someone call me back tonight after 11", "ask_shelter"),
+        ("me quitaron el pasaporte y no me dejan salir", "ask_rights"),
+        ("ถ้าจะติดต่อกลับ ขอหลังเที่ยงคืนนะคะ", "ask_rights"),
+        ("寮から出してもらえません", "nlu_fallback"),
+    ],
+)
+def test_a_help_cue_makes_anything_but_a_help_request_a_help_request(
+    guard: DangerGuard, text: str, intent: str
+) -> None:
+    [message] = guard.process([classified(text, intent)])
+    assert message.get("intent")["name"] == "request_help"
+
+
+def test_danger_wins_over_a_help_cue(guard: DangerGuard) -> None:
+    [message] = guard.process([classified("he has a knife, call me back", "greet")])
+    assert message.get("intent")["name"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
         ("hello there", "greet"),  # no danger word
         ("kill time in shibuya", "out_of_scope"),  # "kill" alone is no danger term
         ("can my boss keep my passport", "ask_rights"),  # no danger word
@@ -67,7 +90,7 @@ def test_whole_words_only_for_spaced_scripts() -> None:
 
 def test_trained_terms_survive_persist_and_load(guard: DangerGuard, tmp_path) -> None:
     loaded = DangerGuard.load(guard._config, guard._model_storage, guard._resource, None)
-    assert loaded.terms == sorted(TERMS)
+    assert loaded.terms == {"danger": sorted(TERMS), "help_cues": sorted(CUES)}
     assert loaded.mentions_danger("he has a knife")
 
 

@@ -81,6 +81,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     evaluate.write_report(report, args.report_dir)
     print(evaluate.render_table(report))
     print(f"report: {args.report_dir / 'report.md'}", file=sys.stderr)
+    for missed in report["must_catch"]["missed"]:
+        print(
+            f"MUST-CATCH MISSED (promote refuses this model): [{missed['language']}]"
+            f" {missed['text']!r} -> {missed['predicted']}",
+            file=sys.stderr,
+        )
     failures = evaluate.gate_failures(report)
     for failure in failures:
         print(f"GATE FAILED: {failure}", file=sys.stderr)

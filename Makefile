@@ -23,6 +23,7 @@ run: model ## start Rasa, the action server and the gateway on the current model
 	$(PY) scripts/stack.py --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
 
 test: lint validate test-bot test-nlu test-conversations test-gateway ## the whole suite
+	@echo; echo "NLU quality of the CI model (all of it: reports/report.md):"; sed '/^## /,$$d' reports/report.md
 
 uv:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet 'uv>=0.5,<1'

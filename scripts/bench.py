@@ -118,6 +118,21 @@ class Load:
     def per_second(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
+    async def send(
+        self, call: Awaitable[tuple[bool, str | None]], session: str | None
+    ) -> str | None:
+        """Times one chat message, counts it as answered or failed; returns the session."""
+        try:
+            took, (ok, session) = await timed(call)
+        except httpx.HTTPError:
+            self.errors += 1
+            return session
+        if ok:
+            self.latencies.append(took)
+        else:
+            self.errors += 1
+        return session
+
 
 async def timed(call: Awaitable[Any]) -> tuple[float, Any]:
     started = time.perf_counter()
@@ -164,15 +179,7 @@ async def conversations(
             if time.monotonic() > deadline:
                 return
             text = texts[(index * 7 + turn) % len(texts)]
-            try:
-                took, (ok, session) = await timed(target.chat(client, text, session, language))
-            except httpx.HTTPError:
-                load.errors += 1
-                continue
-            if ok:
-                load.latencies.append(took)
-            else:
-                load.errors += 1
+            session = await load.send(target.chat(client, text, session, language), session)
 
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
     async with httpx.AsyncClient(timeout=30, limits=limits, trust_env=False) as client:
@@ -189,24 +196,14 @@ async def fixed_rate(
     load = Load()
     texts = [(lang, text) for lang in LANGUAGES for text in messages[lang]]
 
-    async def one(client: httpx.AsyncClient, language: str, text: str) -> None:
-        try:
-            took, (ok, _) = await timed(target.chat(client, text, None, language))
-        except httpx.HTTPError:
-            load.errors += 1
-            return
-        if ok:
-            load.latencies.append(took)
-        else:
-            load.errors += 1
-
     async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
         tasks = []
         started = time.perf_counter()
         for index in range(int(rate * seconds)):
             await asyncio.sleep(max(0.0, started + index / rate - time.perf_counter()))
             language, text = texts[index % len(texts)]
-            tasks.append(asyncio.create_task(one(client, language, text)))
+            call = target.chat(client, text, None, language)
+            tasks.append(asyncio.create_task(load.send(call, None)))
         await asyncio.gather(*tasks)
         load.seconds = time.perf_counter() - started
     return load

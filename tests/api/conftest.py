@@ -14,25 +14,13 @@ from fastapi import FastAPI
 
 from api.main import create_app
 from api.settings import Settings
+from tests.live_servers import DIRECTORY_YAML as EMERGENCY_DIRECTORY_YAML
 
 # Test numbers: the real ones live in bot/directory.yml. 118 (coast guard) proves that every
 # emergency entry of the file is shown, not a list written in code.
-DIRECTORY_YAML = """\
-entries:
-- id: police
-  kind: emergency
-  name: {en: Police, ja: 警察, th: ตำรวจ, tl: Pulis, es: Policía}
-  phone: "110"
-  partner_confirmed: true
-  source: https://www.npa.go.jp/
-  verified: 2025-01-01
-- id: ambulance
-  kind: emergency
-  name: {en: Ambulance, ja: 救急車, th: รถพยาบาล, tl: Ambulansya, es: Ambulancia}
-  phone: "119"
-  partner_confirmed: true
-  source: https://www.fdma.go.jp/
-  verified: 2025-01-01
+DIRECTORY_YAML = (
+    EMERGENCY_DIRECTORY_YAML
+    + """\
 - id: coast_guard
   kind: emergency
   name: {en: Coast Guard, ja: 海上保安庁}
@@ -55,6 +43,7 @@ entries:
   source: test
   verified: 2025-01-01
 """
+)
 
 Reply = Callable[[dict[str, Any]], httpx.Response]
 

@@ -53,7 +53,7 @@ compare: sync ## two models or report.json files side by side: make compare A=..
 promote: sync ## make a model live if it catches every must-catch example: make promote MODEL=...
 	$(BOT_CLI) promote "$(MODEL)" $(if $(MARGIN),--margin $(MARGIN)) $(if $(FORCE),--force)
 
-test-bot: sync ## tokenizer golden tests, components, tracker store, actions
+test-bot: ci-model ## tokenizer golden tests, components, actions, and Rasa's logs on the real CI model
 	$(BOT_PY) -m pytest -c bot/pyproject.toml tests/bot tests/actions
 
 test-nlu: ci-model ## held-out scores per language; fails below the quality gate

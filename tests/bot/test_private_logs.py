@@ -257,7 +257,7 @@ def test_rasa_log_never_carries_text_or_sender_when_everything_fails(tmp_path: P
     """Action server down, conversation store gone, a message Rasa cannot handle."""
     model = ci_model()
     if model is None:
-        pytest.skip("no CI model in models/ (make train-ci); this test never trains")
+        pytest.skip("no CI model in models/ (make ci-model); this test never trains")
     port = free_port()
     env = bot_env(
         KAKEKOMI_ACTIONS_PORT=str(free_port()),  # nobody listens there

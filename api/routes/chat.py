@@ -116,19 +116,12 @@ async def chat(
 _FORGOTTEN_HEADERS = {"clear-site-data": '"cache", "cookies", "storage"'}
 
 
+# POST .../forget is the same, for ``navigator.sendBeacon``, which can only POST.
 @router.delete("/chat/{session}", status_code=204, response_class=Response)
+@router.post("/chat/{session}/forget", status_code=204, response_class=Response)
 async def forget(
     session: str, sessions: Annotated[SessionStore, Depends(get_sessions)]
 ) -> Response:
     """Forget a conversation at once (the quick exit); Rasa's copy expires on its own."""
-    sessions.forget(session)
-    return Response(status_code=204, headers=_FORGOTTEN_HEADERS)
-
-
-@router.post("/chat/{session}/forget", status_code=204, response_class=Response)
-async def forget_by_beacon(
-    session: str, sessions: Annotated[SessionStore, Depends(get_sessions)]
-) -> Response:
-    """The same as ``DELETE /api/chat/{session}``, for ``navigator.sendBeacon`` (POST only)."""
     sessions.forget(session)
     return Response(status_code=204, headers=_FORGOTTEN_HEADERS)

@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio
 import httpx
+import redis.asyncio as aioredis
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -58,6 +59,12 @@ def _lifespan(
         app.state.custom_handler = remember_handoff_request
         app.state.escalation = escalation = EscalationService(settings, transport=ngo_transport)
         await escalation.start()
+        # Scale-out: one Redis connection pool for what several gateways share (or None).
+        app.state.redis = redis = (
+            None
+            if settings.redis_url is None
+            else aioredis.from_url(settings.redis_url.get_secret_value())
+        )
         # One client for every call to Rasa and the action server; never the system proxy.
         async with httpx.AsyncClient(
             transport=transport, timeout=settings.rasa_timeout_seconds, trust_env=False
@@ -72,6 +79,8 @@ def _lifespan(
                 finally:
                     tasks.cancel_scope.cancel()
                     await escalation.stop()
+                    if redis is not None:
+                        await redis.aclose()
 
     return lifespan
 

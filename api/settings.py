@@ -15,6 +15,7 @@ from api.escalation.settings import EscalationSettings
 # Computed, not read: no I/O happens at import time.
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIRECTORY_PATH = _REPO_ROOT / "bot" / "directory.yml"
+REDIS_SCHEMES = ("redis", "rediss")
 
 
 class Settings(EscalationSettings):
@@ -47,8 +48,23 @@ class Settings(EscalationSettings):
     # Set by scripts/stack.py, random per run: lets it move the gateway to a new Rasa process
     # (a model swap) through POST /api/control/rasa, from loopback only. Unset: no such route.
     control_token: SecretStr | None = None
+    # Scale-out (docs/deploy.md): with a Redis URL, several gateways share their sessions
+    # and rate limits there. That Redis must keep everything in memory only (no RDB, no AOF).
+    redis_url: SecretStr | None = None
     # Where the quick exit goes: a site nobody would wonder about.
     exit_url: str = "https://www.google.com/"
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_redis_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and urlsplit(value.get_secret_value()).scheme not in REDIS_SCHEMES:
+            raise ValueError("KAKEKOMI_REDIS_URL must be a redis:// or rediss:// URL")
+        return value
 
     @field_validator("exit_url")
     @classmethod

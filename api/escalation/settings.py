@@ -65,8 +65,13 @@ class EscalationSettings(BaseSettings):
     admin_token: SecretStr | None = None
     data_dir: Path = Path("var")
     delivery_timeout: float = Field(default=15.0, gt=0)
+    # A postgresql:// URL puts the outbox in PostgreSQL, shared by several gateways; unset,
+    # it is the SQLite file in data_dir.
+    outbox_url: SecretStr | None = None
 
-    @field_validator("ngo_url", "ngo_public_key", "signing_key", "admin_token", mode="before")
+    @field_validator(
+        "ngo_url", "ngo_public_key", "signing_key", "admin_token", "outbox_url", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -77,6 +82,14 @@ class EscalationSettings(BaseSettings):
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
         return None if value is None else check_ngo_url(value)
+
+    @field_validator("outbox_url")
+    @classmethod
+    def _check_outbox_url(cls, value: SecretStr | None) -> SecretStr | None:
+        scheme = None if value is None else urlsplit(value.get_secret_value()).scheme
+        if scheme is not None and scheme not in ("postgresql", "postgres"):
+            raise ValueError("KAKEKOMI_OUTBOX_URL must be a postgresql:// URL (or unset: SQLite)")
+        return value
 
     @field_validator("retry_schedule", mode="before")
     @classmethod

@@ -32,6 +32,7 @@ from pathlib import Path
 from types import FrameType
 
 import httpx
+import redis
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_BIN = ROOT / "bot" / ".venv" / "bin"
@@ -51,6 +52,9 @@ class StackSettings:
     actions_port: int = 5055
     session_idle_minutes: float = 30
     data_dir: Path = Path("var")
+    # Set: conversations live in this Redis (bot/endpoints-redis.yml), not in the
+    # conversation store, so Rasa processes elsewhere can serve them too.
+    redis_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StackSettings:
@@ -65,6 +69,7 @@ class StackSettings:
                 values.get("KAKEKOMI_SESSION_IDLE_MINUTES", cls.session_idle_minutes)
             ),
             data_dir=Path(values.get("KAKEKOMI_DATA_DIR", "var")).resolve(),
+            redis_url=values.get("KAKEKOMI_REDIS_URL") or None,
         )
 
     @property
@@ -82,6 +87,11 @@ class StackSettings:
     def pid_file(self) -> Path:
         """Where `promote` finds the process to send SIGHUP to."""
         return self.data_dir / "stack.pid"
+
+    @property
+    def endpoints(self) -> str:
+        """Rasa's endpoints: the conversation store, or Redis when KAKEKOMI_REDIS_URL is set."""
+        return "bot/endpoints.yml" if self.redis_url is None else "bot/endpoints-redis.yml"
 
     @property
     def conversation_socket(self) -> Path:
@@ -138,7 +148,7 @@ def rasa_service(settings: StackSettings, model: Path, port: int) -> Service:
         "--model",
         str(model),
         "--endpoints",
-        "bot/endpoints.yml",
+        settings.endpoints,
         "--credentials",
         "bot/credentials.yml",
         "--interface",
@@ -190,8 +200,11 @@ def services(settings: StackSettings, model: Path, control_token: str) -> list[S
         "KAKEKOMI_DATA_DIR": str(settings.data_dir),
         "KAKEKOMI_CONTROL_TOKEN": control_token,
     }
+    conversation_store = (
+        [] if settings.redis_url else [Service("conversation store", store, bot_env(settings))]
+    )
     return [
-        Service("conversation store", store, bot_env(settings)),
+        *conversation_store,
         Service("actions", actions, bot_env(settings)),
         rasa_service(settings, model, settings.rasa_port),
         Service("gateway", gateway, gateway_env),
@@ -229,8 +242,13 @@ def _stop(services: list[Service], grace: float = 15) -> None:
             service.process.wait()
 
 
-def _forget_conversation(path: Path, sender: str) -> None:
-    """Deletes a conversation from the conversation store (its one-request protocol)."""
+def _forget_conversation(settings: StackSettings, sender: str) -> None:
+    """Deletes a conversation from Redis or the conversation store (its one-request protocol)."""
+    if settings.redis_url is not None:
+        with contextlib.suppress(redis.RedisError), redis.from_url(settings.redis_url) as red:
+            red.delete(f"tracker:{sender}")  # RedisTrackerStore's key
+        return
+    path = settings.conversation_socket
     with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as store:
         store.settimeout(5)
         store.connect(str(path))
@@ -315,7 +333,7 @@ class Stack:
                 try:
                     replies = http.post(f"{base}/webhooks/rest/webhook", json=message)
                 finally:
-                    _forget_conversation(self.settings.conversation_socket, probe)
+                    _forget_conversation(self.settings, probe)
         except httpx.HTTPError:
             return False
         try:

@@ -71,7 +71,9 @@ def _lifespan(
         ) as http:
             app.state.rasa = RasaClient.from_settings(http, settings)
             async with anyio.create_task_group() as tasks:
-                limiter = getattr(app.state, "rate_limiter", None)
+                limiter: ClientRateLimiter | None = getattr(app.state, "rate_limiter", None)
+                if limiter is not None:
+                    limiter.share(redis)  # with Redis, every gateway counts against one limit
                 every = min(idle_seconds, _MAX_SWEEP_SECONDS)
                 tasks.start_soon(_sweep_sessions, sessions, limiter, every)
                 try:
@@ -79,6 +81,8 @@ def _lifespan(
                 finally:
                     tasks.cancel_scope.cancel()
                     await escalation.stop()
+                    if limiter is not None:
+                        limiter.share(None)
                     if redis is not None:
                         await redis.aclose()
 

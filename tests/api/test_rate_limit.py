@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from api.main import create_app
-from api.rate_limit import ClientRateLimiter, client_network
+from api.rate_limit import REDIS_RETRY_SECONDS, ClientRateLimiter, client_network
 from api.settings import Settings, get_settings
+from tests.live_servers import free_port
 
 if TYPE_CHECKING:
     from conftest import FakeRasa
@@ -103,6 +106,29 @@ def test_memory_stays_bounded_and_idle_clients_are_purged() -> None:
     clock.now += 61
     assert limit.purge() == 3
     assert len(limit) == 0
+
+
+@pytest.mark.anyio
+async def test_when_redis_is_unreachable_messages_pass_and_are_counted_in_memory(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = Clock()
+    limit = limiter(2, clock)
+    nobody = aioredis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+    limit.share(nobody)
+    try:
+        with caplog.at_level(logging.INFO, logger="kakekomi.rate_limit"):
+            assert await limit.check("198.51.100.7") is None  # not refused for Redis's sake
+            assert await limit.check("198.51.100.7") is None
+            assert await limit.check("198.51.100.7") == 60  # the limit still holds
+            clock.now += REDIS_RETRY_SECONDS  # Redis is tried again later: still down
+            assert await limit.check("198.51.100.8") is None
+    finally:
+        await nobody.aclose()
+    # One event for the outage, without the address.
+    assert [r.getMessage() for r in caplog.records] == [
+        "rate_limit.redis_unavailable error=ConnectionError: counting in memory"
+    ]
 
 
 # Through the app.

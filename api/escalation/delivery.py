@@ -24,7 +24,7 @@ from typing import Final
 import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from api.escalation.outbox import Claimed, Outbox
+from api.escalation.outbox import Claimed, OutboxStore, make_outbox
 from api.escalation.settings import EscalationSettings, signing_key_path
 from kakekomi_ngo.keys import load_or_create_signing_key
 from kakekomi_ngo.protocol import sign_headers
@@ -103,7 +103,7 @@ class DeliveryWorker:
     def __init__(
         self,
         *,
-        outbox: Outbox,
+        outbox: OutboxStore,
         client: httpx.AsyncClient,
         url: str,
         signing_key: ed25519.Ed25519PrivateKey,
@@ -209,7 +209,7 @@ async def run_standalone(settings: EscalationSettings) -> None:
     """Run the worker alone until SIGTERM or SIGINT."""
     if settings.ngo_url is None:
         raise SystemExit("KAKEKOMI_NGO_URL is not set: escalations cannot be delivered")
-    outbox = Outbox(settings.data_dir)
+    outbox = make_outbox(settings)
     await outbox.open()
     signing_key = await asyncio.to_thread(load_or_create_signing_key, signing_key_path(settings))
     stop = asyncio.Event()

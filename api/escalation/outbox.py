@@ -2,7 +2,8 @@
 
 Only the already encrypted POST body is stored, with its random id and delivery state: no
 language, urgency or anything she wrote. Every call runs the blocking sqlite3 work in a
-thread (asyncio.to_thread) so the event loop never waits on the disk.
+thread (asyncio.to_thread) so the event loop never waits on the disk. With
+``KAKEKOMI_OUTBOX_URL`` the same outbox lives in PostgreSQL instead (``outbox_postgres``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal, TypedDict
+from typing import Final, Literal, Protocol, TypedDict
 
+from api.escalation.settings import EscalationSettings
 from kakekomi_ngo.files import PRIVATE_FILE_MODE, ensure_private_dir
 
 OUTBOX_NAME: Final = "outbox.sqlite3"
@@ -59,6 +62,44 @@ class Claimed:
     attempts: int
 
 
+class OutboxStore(Protocol):
+    """What the service and the delivery worker need of an outbox, SQLite or PostgreSQL."""
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    async def enqueue(self, handoff_id: str, body: bytes, now: float | None = None) -> None: ...
+    async def claim_due(self, lease_seconds: float, now: float | None = None) -> Claimed | None: ...
+    async def delivered(self, handoff_id: str) -> None: ...
+    async def retry(self, handoff_id: str, next_attempt_at: float, status: int | None) -> None: ...
+    async def dead(self, handoff_id: str, status: int | None) -> None: ...
+    async def next_due_at(self) -> float | None: ...
+    async def stats(self, now: float | None = None) -> OutboxStats: ...
+
+
+def make_outbox(settings: EscalationSettings) -> OutboxStore:
+    """PostgreSQL when ``KAKEKOMI_OUTBOX_URL`` is set (several gateways share it), else SQLite."""
+    if settings.outbox_url is None:
+        return Outbox(settings.data_dir)
+    from api.escalation.outbox_postgres import PostgresOutbox  # psycopg loads only if used
+
+    return PostgresOutbox(settings.outbox_url.get_secret_value())
+
+
+def figures(
+    counts: Mapping[str, int], delivered: int, oldest_created_at: float | None, now: float
+) -> OutboxStats:
+    """The stats from counts by state, the delivered counter and the oldest undelivered row."""
+    return OutboxStats(
+        queued=int(counts.get("queued", 0)),
+        retrying=int(counts.get("retrying", 0)),
+        delivered=delivered,
+        dead=int(counts.get("dead", 0)),
+        oldest_undelivered_age_seconds=(
+            None if oldest_created_at is None else max(0.0, now - oldest_created_at)
+        ),
+    )
+
+
 class Outbox:
     """A SQLite outbox file in the data folder, shared safely by several processes."""
 
@@ -79,11 +120,11 @@ class Outbox:
 
     async def enqueue(self, handoff_id: str, body: bytes, now: float | None = None) -> None:
         """Store an encrypted body; returns only after the row is committed to disk."""
-        await asyncio.to_thread(self._enqueue, handoff_id, body, _now(now))
+        await asyncio.to_thread(self._enqueue, handoff_id, body, current_time(now))
 
     async def claim_due(self, lease_seconds: float, now: float | None = None) -> Claimed | None:
         """Take the most overdue row for one attempt, hiding it from others for the lease."""
-        return await asyncio.to_thread(self._claim_due, lease_seconds, _now(now))
+        return await asyncio.to_thread(self._claim_due, lease_seconds, current_time(now))
 
     async def delivered(self, handoff_id: str) -> None:
         """Delete a delivered row and count it."""
@@ -103,7 +144,7 @@ class Outbox:
 
     async def stats(self, now: float | None = None) -> OutboxStats:
         """Counts by state and the age of the oldest row still queued or retrying."""
-        return await asyncio.to_thread(self._stats, _now(now))
+        return await asyncio.to_thread(self._stats, current_time(now))
 
     # Blocking parts, run in a worker thread.
 
@@ -221,16 +262,14 @@ class Outbox:
             oldest = db.execute(
                 "SELECT MIN(created_at) FROM outbox WHERE state != 'dead'"
             ).fetchone()
-        return OutboxStats(
-            queued=int(counts.get("queued", 0)),
-            retrying=int(counts.get("retrying", 0)),
-            delivered=int(delivered[0]) if delivered else 0,
-            dead=int(counts.get("dead", 0)),
-            oldest_undelivered_age_seconds=(
-                None if oldest is None or oldest[0] is None else max(0.0, now - oldest[0])
-            ),
+        return figures(
+            counts,
+            int(delivered[0]) if delivered else 0,
+            None if oldest is None else oldest[0],
+            now,
         )
 
 
-def _now(now: float | None) -> float:
+def current_time(now: float | None) -> float:
+    """``now`` if a caller (a test) gives it, else the wall clock, as the rows record it."""
     return time.time() if now is None else now

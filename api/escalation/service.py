@@ -12,7 +12,7 @@ import httpx
 from fastapi import Request
 
 from api.escalation.delivery import DeliveryWorker, make_client
-from api.escalation.outbox import Outbox
+from api.escalation.outbox import make_outbox
 from api.escalation.settings import EscalationSettings, signing_key_path
 from kakekomi_ngo.keys import (
     NgoPublicKey,
@@ -51,7 +51,7 @@ class EscalationService:
     ) -> None:
         self.settings = settings
         self._transport = transport
-        self._outbox = Outbox(settings.data_dir)
+        self._outbox = make_outbox(settings)
         self._public_key: NgoPublicKey | None = None
         self._client: httpx.AsyncClient | None = None
         self._worker: DeliveryWorker | None = None

@@ -32,6 +32,8 @@ from typing import Any, TextIO
 
 import structlog
 
+from kakekomi_bot import schema_cache
+
 WITHHELD = "[withheld]"
 WITHHELD_MESSAGE = "log message withheld: it may carry what a person wrote"
 
@@ -204,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     program = __import__(PROGRAMS[args[0]], fromlist=["main"])
     if args[0] == "rasa":
         _guard_rasa_structlog_setup(program)
+        schema_cache.install()  # not a log guard: a speed-up, in the same launcher
     sys.argv = [args[0], *args[1:]]
     program.main()
 

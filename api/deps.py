@@ -17,7 +17,7 @@ def get_rasa(request: Request) -> RasaClient:
 
 
 def get_sessions(request: Request) -> SessionStore:
-    """Return the app's in-memory session store."""
+    """Return the app's session store (in memory, or in Redis to scale out)."""
     sessions: SessionStore = request.app.state.sessions
     return sessions
 

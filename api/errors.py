@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.fallback import fallback_body
-from api.sessions import SessionStore, new_session_id
+from api.sessions import new_session_id
 
 logger = logging.getLogger("kakekomi.errors")
 
@@ -71,13 +71,16 @@ class FallbackOnError:
                 await _fallback_response(scope)(scope, receive, send)
 
 
+async def sessions_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The shared session store (Redis) is out of reach: a 503 with the emergency numbers."""
+    logger.warning("sessions.unavailable error=%s", exc)
+    return _fallback_response(request.scope)
+
+
 def _fallback_response(scope: Scope) -> JSONResponse:
-    app_state = getattr(scope.get("app"), "state", None)
     request_state = scope.get("state") or {}
-    sessions: SessionStore | None = getattr(app_state, "sessions", None)
-    session_id = request_state.get("chat_session")
-    if session_id is None:
-        session_id = sessions.create().id if sessions is not None else new_session_id()
+    # Before the chat route has read her session: a fresh id, which no store holds yet.
+    session_id = request_state.get("chat_session") or new_session_id()
     language = request_state.get("chat_language", "en")
-    contacts = getattr(app_state, "contacts", ())
+    contacts = getattr(getattr(scope.get("app"), "state", None), "contacts", ())
     return JSONResponse(status_code=503, content=fallback_body(session_id, language, contacts))

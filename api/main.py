@@ -15,7 +15,12 @@ from starlette.exceptions import HTTPException
 
 from api.body_limit import BodyLimit
 from api.directory import load_emergency_contacts
-from api.errors import FallbackOnError, body_error_handler, validation_error_handler
+from api.errors import (
+    FallbackOnError,
+    body_error_handler,
+    sessions_unavailable_handler,
+    validation_error_handler,
+)
 from api.escalation.consent import remember_handoff_request
 from api.escalation.service import EscalationService
 from api.log_setup import configure_logging
@@ -23,12 +28,13 @@ from api.rasa_client import RasaClient
 from api.rate_limit import ClientRateLimiter, RateLimit
 from api.routes import admin, chat, control, health, page
 from api.security_headers import SecurityHeaders
-from api.sessions import SessionStore
+from api.sessions import MemorySessionStore, RedisSessionStore, SessionStore, SessionsUnavailable
 from api.settings import Settings, get_settings
 
 logger = logging.getLogger("kakekomi.main")
 
 # Expired sessions also vanish on access; the sweep only bounds memory between visits.
+# (In Redis, sessions expire by their TTL.)
 _MAX_SWEEP_SECONDS = 60.0
 
 
@@ -37,7 +43,7 @@ async def _sweep_sessions(
 ) -> None:
     while True:
         await anyio.sleep(every)
-        purged = sessions.purge_expired()
+        purged = sessions.purge_expired() if isinstance(sessions, MemorySessionStore) else 0
         if purged:
             logger.debug("sessions.purged count=%d", purged)
         if limiter is not None:
@@ -55,7 +61,6 @@ def _lifespan(
         app.state.contacts = contacts = load_emergency_contacts(settings.directory_path)
         app.state.page = page.render_page(settings.exit_url, contacts)
         idle_seconds = settings.session_idle_minutes * 60
-        app.state.sessions = sessions = SessionStore(idle_seconds=idle_seconds)
         app.state.custom_handler = remember_handoff_request
         app.state.escalation = escalation = EscalationService(settings, transport=ngo_transport)
         await escalation.start()
@@ -64,6 +69,11 @@ def _lifespan(
             None
             if settings.redis_url is None
             else aioredis.from_url(settings.redis_url.get_secret_value())
+        )
+        app.state.sessions = sessions = (
+            MemorySessionStore(idle_seconds)
+            if redis is None
+            else RedisSessionStore(redis, idle_seconds)
         )
         # One client for every call to Rasa and the action server; never the system proxy.
         async with httpx.AsyncClient(
@@ -111,6 +121,7 @@ def create_app(
     app.dependency_overrides[get_settings] = lambda: settings
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, body_error_handler)
+    app.add_exception_handler(SessionsUnavailable, sessions_unavailable_handler)
     # Outermost last: every answer, a 413 or 429 too, carries the security headers; a flood
     # is turned away before its bodies are read; any crash inside becomes the fallback.
     app.state.rate_limiter = limiter = ClientRateLimiter(settings.rate_limit)

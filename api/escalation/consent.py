@@ -1,9 +1,11 @@
 """The gateway's side of the consent conversation.
 
 After her yes, Rasa sends a custom payload ``{"handoff": {"urgency", "topics"}}``; the
-gateway remembers it on the session. Her next message answers "how may they reach you?":
-the gateway keeps that answer out of Rasa, builds the handoff with her last messages,
-encrypts and queues it, and only then lets Rasa confirm.
+gateway remembers it on the session (shared by every gateway when sessions are in Redis).
+Her next message answers "how may they reach you?": the gateway that receives it takes
+the pending handoff from the session store (only one message can), keeps her answer out
+of Rasa, builds the handoff with her last messages, encrypts and queues it, and only then
+lets Rasa confirm.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ from typing import Any, Final
 
 from api.escalation.handoff import Contact, Urgency, build_handoff
 from api.escalation.service import EscalationService, EscalationUnavailable
-from api.sessions import Session
+from api.sessions import Handoff, Session
 
 log = logging.getLogger("kakekomi.escalation")
 
-PENDING: Final = "pending_handoff"
 MAX_CONTACT_CHARS: Final = 300
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"^\+?[\d\s().-]{8,}$")
@@ -31,15 +32,10 @@ def remember_handoff_request(session: Session, custom: Any) -> None:
     if not isinstance(request, dict) or request.get("urgency") not in ("emergency", "normal"):
         return
     topics = request.get("topics")
-    session.state[PENDING] = {
+    session.pending_handoff = {
         "urgency": request["urgency"],
         "topics": [t for t in topics if isinstance(t, str)] if isinstance(topics, list) else [],
     }
-
-
-def awaiting_contact(session: Session) -> bool:
-    """Whether her next message answers the contact question."""
-    return PENDING in session.state
 
 
 def contact_from(text: str) -> Contact | None:
@@ -58,14 +54,13 @@ def contact_from(text: str) -> Contact | None:
 
 
 async def answer_contact_question(
-    session: Session, text: str, service: EscalationService
+    session: Session, pending: Handoff, text: str, service: EscalationService
 ) -> tuple[str, str]:
-    """Queues the pending handoff; returns what Rasa hears instead of her text, and the result.
+    """Queue the handoff taken from her session; return what Rasa hears instead, and the result.
 
     Rasa hears only ``/affirm`` (a contact was given) or ``/deny`` (skipped); the result is
     "queued", "unavailable" (no NGO configured) or "failed".
     """
-    pending = session.state.pop(PENDING)
     urgency: Urgency = pending["urgency"]
     contact = contact_from(text)
     handoff = build_handoff(

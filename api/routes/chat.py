@@ -10,14 +10,14 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_contacts, get_custom_handler, get_rasa, get_sessions
 from api.directory import EmergencyContact
-from api.escalation.consent import answer_contact_question, awaiting_contact
+from api.escalation.consent import answer_contact_question
 from api.escalation.service import EscalationService, get_escalation_service
 from api.fallback import fallback_body
 from api.hooks import CustomHandler
 from api.language import Language, detect
 from api.rasa_client import RasaClient, RasaUnavailable
 from api.schemas import Button, ChatRequest, ChatResponse, Message, Problem, TooManyMessages
-from api.sessions import SessionStore
+from api.sessions import SessionStore, SessionsUnavailable, is_session_id
 
 logger = logging.getLogger("kakekomi.chat")
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -80,7 +80,11 @@ async def chat(
     escalation: Annotated[EscalationService, Depends(get_escalation_service)],
 ) -> ChatResponse | JSONResponse:
     """Send the person's message (or a button's payload) to the assistant and relay its replies."""
-    session = sessions.get_or_create(body.session)
+    # Should the session store fail (shared Redis out of reach), the emergency numbers go out
+    # in her text's language, under the id she sent, so that she continues once it is back.
+    request.state.chat_session = body.session if is_session_id(body.session) else None
+    request.state.chat_language = choose_language(body.language, body.text, None)
+    session = await sessions.get_or_create(body.session)
     language = choose_language(body.language, body.text, session.language)
     session.language = language
     # Lets the last-resort error handler answer in this session and language.
@@ -91,11 +95,15 @@ async def chat(
         "escalation": "available" if escalation.configured else "unavailable",
     }
     text = body.text
-    if awaiting_contact(session):
+    pending = await sessions.take_handoff(session)
+    if pending is not None:
         # Her answer to "how may they reach you?" goes to the NGO, encrypted, never to Rasa.
-        text, metadata["handoff"] = await answer_contact_question(session, text, escalation)
+        text, metadata["handoff"] = await answer_contact_question(
+            session, pending, text, escalation
+        )
     elif not is_payload(text):
         session.recent_texts.append(text)
+    await sessions.save(session)
     try:
         replies = await rasa.send(session.id, text, metadata)
     except RasaUnavailable as exc:
@@ -108,6 +116,9 @@ async def chat(
         message = to_message(reply)
         if message is not None:
             messages.append(message)
+    if session.pending_handoff is not None:
+        # Her yes: her next message, to whichever gateway, answers the contact question.
+        await sessions.save(session)
     return ChatResponse(session=session.id, language=language, messages=messages)
 
 
@@ -116,12 +127,28 @@ async def chat(
 _FORGOTTEN_HEADERS = {"clear-site-data": '"cache", "cookies", "storage"'}
 
 
+_FORGET_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {"description": "Not forgotten: the shared session store is out of reach"}
+}
+
+
 # POST .../forget is the same, for ``navigator.sendBeacon``, which can only POST.
-@router.delete("/chat/{session}", status_code=204, response_class=Response)
-@router.post("/chat/{session}/forget", status_code=204, response_class=Response)
+@router.delete(
+    "/chat/{session}", status_code=204, response_class=Response, responses=_FORGET_RESPONSES
+)
+@router.post(
+    "/chat/{session}/forget",
+    status_code=204,
+    response_class=Response,
+    responses=_FORGET_RESPONSES,
+)
 async def forget(
     session: str, sessions: Annotated[SessionStore, Depends(get_sessions)]
 ) -> Response:
     """Forget a conversation at once (the quick exit); Rasa's copy expires on its own."""
-    sessions.forget(session)
+    try:
+        await sessions.forget(session)
+    except SessionsUnavailable:
+        logger.warning("chat.forget_unavailable")
+        return Response(status_code=503, headers=_FORGOTTEN_HEADERS)
     return Response(status_code=204, headers=_FORGOTTEN_HEADERS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,12 +11,14 @@ import anyio
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from api.deps import get_custom_handler
 from api.fallback import HEADERS
 from api.main import create_app
 from api.sessions import Session
 from api.settings import Settings
+from tests.live_engines import running_redis
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -146,7 +149,7 @@ async def test_a_button_payload_goes_straight_to_rasa_and_keeps_the_language(
         "metadata": {"language": "th", "escalation": "unavailable"},
     }
     # Only what she wrote is kept for a consented escalation, not the payloads.
-    kept = app.state.sessions.get(session)
+    kept = await app.state.sessions.get_or_create(session)
     assert list(kept.recent_texts) == ["วีซ่าหมดแล้วจะโดนจับไหม"]
 
 
@@ -157,9 +160,8 @@ async def test_only_the_last_five_own_messages_are_kept(
     for number in range(7):
         response = await say(client, f"  message {number}  ", session=session)
         session = response.json()["session"]
-    assert list(app.state.sessions.get(session).recent_texts) == [
-        f"message {n}" for n in range(2, 7)
-    ]
+    kept = await app.state.sessions.get_or_create(session)
+    assert list(kept.recent_texts) == [f"message {n}" for n in range(2, 7)]
 
 
 async def test_replies_keep_text_and_buttons_and_custom_items_go_to_the_hook(
@@ -331,6 +333,32 @@ async def test_an_unexpected_error_is_a_503_with_the_fallback_never_a_500(
     rasa.reply = lambda body: httpx.Response(200, json=[{"text": "¿Sí?"}])
     again = await say(client, "ok", session=first.json()["session"])
     assert again.json()["session"] == first.json()["session"]
+
+
+# When the shared session store (Redis) cannot answer
+
+
+async def test_redis_gone_answers_503_with_the_emergency_numbers_and_keeps_her_session_id(
+    settings: Settings, rasa: FakeRasa, serve: Serve
+) -> None:
+    with ExitStack() as redis_running:
+        redis = redis_running.enter_context(running_redis())
+        shared = settings.model_copy(update={"redis_url": SecretStr(redis.url)})
+        app = create_app(shared, rasa_transport=httpx.MockTransport(rasa))
+        async with serve(app) as client:
+            first = await say(client, "tulong po")
+            assert first.status_code == 200
+            session = first.json()["session"]
+            redis_running.close()  # Redis stops; the gateway goes on
+            known = await say(client, "ช่วยด้วย", session=session)
+            new = await say(client, "necesito ayuda")
+    assert (known.status_code, new.status_code) == (503, 503)
+    # Her id is kept, so that she continues once Redis is back; the numbers in her language.
+    assert known.json()["session"] == session
+    assert texts(known) == [HEADERS["th"], *FALLBACK_LINES["th"]]
+    assert SESSION_ID.fullmatch(new.json()["session"])
+    assert texts(new) == [HEADERS["es"], *FALLBACK_LINES["es"]]
+    assert [m["message"] for m in rasa.messages] == ["tulong po"]
 
 
 # Bad input

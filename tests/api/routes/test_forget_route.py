@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
+
+from api.main import create_app
+from api.settings import Settings
+from tests.live_servers import free_port
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextlib import AbstractAsyncContextManager
+
+    Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 pytestmark = pytest.mark.anyio
 
@@ -21,7 +34,7 @@ async def test_a_forgotten_conversation_is_gone_and_the_next_message_starts_anew
     assert answer.status_code == 204
     assert answer.content == b""
     assert answer.headers["clear-site-data"] == '"cache", "cookies", "storage"'
-    assert app.state.sessions.get(session) is None
+    assert (await app.state.sessions.get_or_create(session)).id != session
     again = (await client.post("/api/chat", json={"text": "ok", "session": session})).json()
     assert again["session"] != session
     assert again["language"] == "en"  # nothing of the old conversation, not even its language
@@ -47,3 +60,14 @@ async def test_a_beacon_body_is_ignored(client: httpx.AsyncClient) -> None:
         headers={"content-type": "text/plain;charset=UTF-8"},
     )
     assert answer.status_code == 204
+
+
+async def test_without_its_shared_store_a_forget_says_503_not_done(
+    settings: Settings, serve: Serve
+) -> None:
+    nowhere = SecretStr(f"redis://127.0.0.1:{free_port()}/0")
+    app = create_app(settings.model_copy(update={"redis_url": nowhere}))
+    async with serve(app) as client:
+        answer = await client.delete(f"/api/chat/{'D' * 32}")
+    assert answer.status_code == 503
+    assert answer.headers["clear-site-data"] == '"cache", "cookies", "storage"'

@@ -23,7 +23,7 @@ COPY bot/pyproject.toml bot/uv.lock bot/.python-version bot/
 COPY bot/kakekomi_bot bot/kakekomi_bot
 # As `make sync`: the locked environment, kakekomi_bot installed from /app/bot (editable,
 # so that kakekomi_bot.paths finds the repository at /app).
-RUN uv --directory bot sync --frozen --no-dev
+RUN uv --directory bot sync --frozen --no-dev --compile-bytecode
 ENV PATH=/opt/bot-venv/bin:$PATH
 
 # --- The model: trained here (`make model`), then checked as `make promote` does --------
@@ -89,7 +89,7 @@ COPY api api
 COPY kakekomi_ngo kakekomi_ngo
 COPY bot/directory.yml bot/directory.yml
 # As `make sync`, without the development tools.
-RUN uv sync --frozen --no-dev \
+RUN uv sync --frozen --no-dev --compile-bytecode \
     && useradd --system --uid 10001 kakekomi && mkdir -m 0700 /data && chown kakekomi /data
 ENV PATH=/opt/venv/bin:$PATH
 USER 10001

@@ -29,8 +29,8 @@ uv:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet 'uv>=0.5,<1'
 
 sync: uv ## install both environments from their lock files
-	$(UV) sync --frozen
-	$(UV) --directory bot sync --frozen --python "$(BOT_PYTHON)"
+	$(UV) sync --frozen --compile-bytecode
+	$(UV) --directory bot sync --frozen --compile-bytecode --python "$(BOT_PYTHON)"
 
 model: sync ## train the production model unless one exists for the current data
 	$(BOT_CLI) train --config bot/config.yml

@@ -79,7 +79,7 @@ async def sessions_unavailable_handler(request: Request, exc: Exception) -> JSON
 
 def _fallback_response(scope: Scope) -> JSONResponse:
     request_state = scope.get("state") or {}
-    # Before the chat route has read her session: a fresh id, which no store holds yet.
+    # Outside a chat, or before the chat route knows her id: a fresh id, which no store holds.
     session_id = request_state.get("chat_session") or new_session_id()
     language = request_state.get("chat_language", "en")
     contacts = getattr(getattr(scope.get("app"), "state", None), "contacts", ())

@@ -20,7 +20,7 @@ from api.escalation.outbox import Claimed, OutboxStats, current_time, figures
 # A call waits at most this long for a connection: a PostgreSQL that is down fails the call
 # (she is told it failed; the worker retries) rather than hanging it.
 CONNECT_SECONDS: Final = 5
-POOL_SECONDS: Final = 10.0
+POOL_SECONDS: Final = 5.0
 # Any fixed number: gateways starting together create the tables one at a time.
 _SCHEMA_LOCK: Final = 0x6B616B656B6F6D69
 
@@ -56,6 +56,12 @@ UPDATE outbox_counters SET value = value + (SELECT count(*) FROM gone) WHERE nam
 Pool = AsyncConnectionPool[AsyncConnection[tuple[Any, ...]]]
 
 
+async def _create_tables(conn: AsyncConnection[tuple[Any, ...]]) -> None:
+    async with conn.transaction():
+        for statement in _SCHEMA:
+            await conn.execute(statement)
+
+
 class PostgresOutbox:
     """The outbox tables in the PostgreSQL database that ``KAKEKOMI_OUTBOX_URL`` names."""
 
@@ -64,26 +70,22 @@ class PostgresOutbox:
         self._pool: Pool | None = None
 
     async def open(self) -> None:
-        """Connect and create the tables if they are missing."""
-        if self._pool is not None:
-            return
-        pool: Pool = AsyncConnectionPool(
-            self._url,
-            min_size=1,
-            max_size=4,
-            open=False,
-            timeout=POOL_SECONDS,
-            kwargs={"autocommit": True, "connect_timeout": CONNECT_SECONDS},
-        )
-        try:
-            await pool.open(wait=True, timeout=POOL_SECONDS)
-            async with pool.connection() as conn, conn.transaction():
-                for statement in _SCHEMA:
-                    await conn.execute(statement)
-        except BaseException:
-            await pool.close()
-            raise
-        self._pool = pool
+        """Start connecting in the background; each new connection creates missing tables.
+
+        A PostgreSQL that is down does not stop the gateway from starting: the chat goes
+        on, escalations fail (and say so) until it is back, and psycopg.pool logs the outage.
+        """
+        if self._pool is None:
+            self._pool = AsyncConnectionPool(
+                self._url,
+                min_size=1,
+                max_size=4,
+                open=False,
+                timeout=POOL_SECONDS,
+                kwargs={"autocommit": True, "connect_timeout": CONNECT_SECONDS},
+                configure=_create_tables,
+            )
+            await self._pool.open(wait=False)
 
     async def close(self) -> None:
         """Close every connection."""

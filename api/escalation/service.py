@@ -134,7 +134,11 @@ class EscalationService:
         """Outbox counts and the age of the oldest undelivered escalation."""
         if not self._started:
             raise EscalationUnavailable("the escalation service is not started")
-        figures = await self._outbox.stats()
+        try:
+            figures = await self._outbox.stats()
+        except Exception as exc:  # a shared database that is down or unreachable
+            log.warning("escalation.outbox_unreadable error=%s", type(exc).__name__)
+            raise EscalationUnavailable("the outbox cannot be read") from exc
         return EscalationStats(configured=self.configured, **figures)
 
 

@@ -60,7 +60,7 @@ def wait_for(check: Callable[[], bool], within: float = 60) -> None:
         time.sleep(0.2)
 
 
-def escalate(gateway: Gateway, number: int) -> None:
+def escalate(gateway: Gateway, number: int, result: str = "queued") -> None:
     """One person asks for help, says yes and leaves a contact, all on one gateway."""
     with httpx.Client(base_url=gateway.url, timeout=10, trust_env=False) as http:
 
@@ -72,13 +72,21 @@ def escalate(gateway: Gateway, number: int) -> None:
         session = say(f"please help me get out, I am number {number}", None)["session"]
         assert say("/affirm", session)["messages"][0]["text"] == "How can they reach you?"
         done = say(f"LINE: canary-{number}", session)
-        assert done["messages"][0]["text"] == "handoff queued"
+        assert done["messages"][0]["text"] == f"handoff {result}"
 
 
 def outbox(gateway: Gateway) -> dict[str, Any]:
     answer = httpx.get(f"{gateway.url}/api/admin/outbox", timeout=10, trust_env=False)
     assert answer.status_code == 200
     return answer.json()
+
+
+def ngo_keys(folder: Path) -> tuple[Path, Path, Path]:
+    """The NGO's private and public key files, and our signing key (one for every gateway)."""
+    private_key, public_key = write_ngo_key_pair(folder / "ngo-keys", generate_ngo_key())
+    signing_key = folder / "signing" / "signing-key.pem"
+    load_or_create_signing_key(signing_key)
+    return private_key, public_key, signing_key
 
 
 @pytest.fixture
@@ -91,10 +99,7 @@ def rasa() -> Iterator[FakeRasa]:
 def test_two_gateways_deliver_each_escalation_exactly_once(
     rasa: FakeRasa, postgres_url: str, tmp_path: Path
 ) -> None:
-    key = generate_ngo_key()
-    private_key, public_key = write_ngo_key_pair(tmp_path / "ngo-keys", key)
-    signing_key = tmp_path / "signing" / "signing-key.pem"  # one sender key for both gateways
-    load_or_create_signing_key(signing_key)
+    private_key, public_key, signing_key = ngo_keys(tmp_path)
     inbox, port = tmp_path / "ngo-inbox", free_port()
 
     def receiver() -> Receiver:
@@ -159,3 +164,25 @@ def test_two_gateways_deliver_each_escalation_exactly_once(
     assert sorted(delivered) == sorted(handoff["id"] for handoff in handoffs)
     assert set(delivered.values()) == {1}
     assert "canary" not in gateway_logs and "please help" not in gateway_logs
+
+
+def test_a_database_that_is_down_stops_no_chat_and_she_is_told_it_failed(
+    rasa: FakeRasa, tmp_path: Path
+) -> None:
+    _, public_key, signing_key = ngo_keys(tmp_path)
+    nobody = f"postgresql://kakekomi@127.0.0.1:{free_port()}/kakekomi"
+    gateway = start_gateway(  # it starts: her chat does not depend on the outbox
+        tmp_path / "gateway",
+        rasa.port,
+        ngo_url=f"http://127.0.0.1:{free_port()}/",
+        ngo_public_key=str(public_key),
+        signing_key=str(signing_key),
+        outbox_url=nobody,
+    )
+    try:
+        escalate(gateway, 1, result="failed")
+        figures = httpx.get(f"{gateway.url}/api/admin/outbox", timeout=30, trust_env=False)
+        assert figures.status_code == 503
+    finally:
+        gateway.stop()
+    assert "canary" not in gateway.log()

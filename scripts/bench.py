@@ -34,6 +34,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = ("en", "ja", "th", "tl", "es")
+# Messages per conversation in the latency phase (a person asks a few questions, not 200).
+CONVERSATION_LENGTH = 10
 # The targets of issue 6, on this 2-core machine.
 TARGETS = {
     "gateway_overhead_pct": 5.0,
@@ -141,17 +143,23 @@ async def timed(call: Awaitable[Any]) -> tuple[float, Any]:
 
 
 async def latency(target: Target, messages: dict[str, list[str]], count: int) -> dict[str, Any]:
-    """Sequential messages, alternately to the gateway and to Rasa directly, same texts."""
+    """Sequential messages, alternately to the gateway and to Rasa directly, same texts.
+
+    Conversations of CONVERSATION_LENGTH messages, as a person's are: Rasa's cost per
+    message grows with the conversation's length, and both paths see the same lengths.
+    """
     gateway, rasa = [], []
     session: str | None = None
-    sender = f"bench-{os.getpid()}"
     texts = [(lang, text) for lang in LANGUAGES for text in messages[lang]]
     random.Random(1).shuffle(texts)  # noqa: S311 - a fixed order of test messages
     async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
+        sender = f"bench-warm-{os.getpid()}"
         for language, text in texts[:5]:  # warm both paths up
-            await target.chat(client, text, session, language)
+            await target.chat(client, text, None, language)
             await target.rasa_direct(client, text, sender)
-        for language, text in texts[:count]:
+        for index, (language, text) in enumerate(texts[:count]):
+            if index % CONVERSATION_LENGTH == 0:  # a new conversation on both paths
+                session, sender = None, f"bench-{os.getpid()}-{index}"
             took, (ok, session) = await timed(target.chat(client, text, session, language))
             if ok:
                 gateway.append(took)

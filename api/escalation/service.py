@@ -142,7 +142,7 @@ class EscalationService:
         return EscalationStats(configured=self.configured, **figures)
 
 
-def get_escalation_service(request: Request) -> EscalationService:
-    """FastAPI dependency: the service the lifespan put on ``app.state.escalation``."""
+async def get_escalation_service(request: Request) -> EscalationService:
+    """FastAPI dependency (async: no worker-thread hop): the lifespan's ``app.state.escalation``."""
     service: EscalationService = request.app.state.escalation
     return service

@@ -15,10 +15,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from api.deps import get_rasa
+from api.deps import get_app_settings, get_rasa
 from api.rasa_client import RasaClient
 from api.routes.admin import is_local_request
-from api.settings import Settings, get_settings
+from api.settings import Settings
 
 logger = logging.getLogger("kakekomi.control")
 router = APIRouter(include_in_schema=False)
@@ -38,7 +38,7 @@ class Switched(BaseModel):
 
 
 def require_supervisor(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+    request: Request, settings: Annotated[Settings, Depends(get_app_settings)]
 ) -> None:
     """Allow only a local caller with the per-run control token; 404 for anyone else."""
     token = settings.control_token

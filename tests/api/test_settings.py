@@ -76,11 +76,11 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, valu
         Settings()
 
 
-def test_create_app_injects_its_settings_as_the_get_settings_dependency(
-    settings: Settings,
-) -> None:
+def test_create_app_hands_its_settings_to_the_routes(settings: Settings) -> None:
     app = create_app(settings)
-    assert app.dependency_overrides[get_settings]() is settings
+    assert app.state.settings is settings
+    # Any override would make FastAPI rebuild every dependency on every request.
+    assert app.dependency_overrides == {}
 
 
 def test_the_docs_ui_is_off_in_production_but_the_schema_stays(settings: Settings) -> None:

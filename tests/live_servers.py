@@ -78,6 +78,12 @@ class FakeRasa:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as Rasa's server does; headers and body leave in one write
+            # (two small writes on a kept-alive socket would wait out delayed ACKs).
+            protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16
+            disable_nagle_algorithm = True
+
             def do_GET(self) -> None:
                 self._answer(200, {"status": "ok"})
 

@@ -17,7 +17,7 @@ export UV_PYTHON_DOWNLOADS := never
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: bench run test sync uv model ci-model lint validate compare promote test-bot test-nlu test-conversations test-gateway clean
+.PHONY: bench bench-redis run test sync uv model ci-model lint validate compare promote test-bot test-nlu test-conversations test-gateway clean
 
 run: model ## start Rasa, the action server and the gateway on the current model
 	$(PY) scripts/stack.py --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
@@ -69,6 +69,10 @@ test-gateway: ci-model ## gateway unit tests, the NGO toolkit, end-to-end on the
 
 bench: ci-model ## latency, throughput, cold start and memory of the whole stack on this machine
 	$(PY) scripts/bench.py --model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)"
+
+bench-redis: ci-model ## the same, scaled out: conversations in Redis, two Rasa workers
+	$(PY) scripts/bench.py --model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)" \
+		--redis --rasa-workers 2 --out reports/bench-redis.json
 
 clean:
 	rm -rf results reports .pytest_cache

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -231,8 +233,18 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def peak_kilobytes(pid: int) -> int:
+    """VmHWM (peak resident memory) of `pid` and of every process under it (Rasa's workers)."""
+    try:
+        status = (Path("/proc") / str(pid) / "status").read_text()
+    except OSError:
+        return 0
+    own = next((int(line.split()[1]) for line in status.splitlines() if "VmHWM" in line), 0)
+    return own + sum(peak_kilobytes(child) for child in children(pid))
+
+
 def peak_memory_mb(stack_pid: int) -> dict[str, float]:
-    """VmHWM (peak resident memory) of each process the stack started, named by role."""
+    """Peak resident memory of each process the stack started (with its own children)."""
     roles = {
         "uvicorn": "gateway",
         "rasa_sdk": "action server",
@@ -243,19 +255,37 @@ def peak_memory_mb(stack_pid: int) -> dict[str, float]:
     for pid in children(stack_pid):
         try:
             command = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ")
-            status = (Path("/proc") / str(pid) / "status").read_text()
         except OSError:
             continue
         role = next((r for key, r in roles.items() if key in command.decode()), "other")
-        kilobytes = next(int(line.split()[1]) for line in status.splitlines() if "VmHWM" in line)
-        peaks[role] = max(peaks.get(role, 0.0), round(kilobytes / 1024, 1))
+        peaks[role] = max(peaks.get(role, 0.0), round(peak_kilobytes(pid) / 1024, 1))
     return peaks
 
 
-def start_stack(model: Path, data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], Target]:
+@contextlib.contextmanager
+def private_redis(folder: Path) -> Iterator[str]:
+    """A redis-server on a free loopback port, memory only, stopped afterwards; its URL."""
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - a fixed command
+        [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(port),
+         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder),
+         "--loglevel", "warning"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def start_stack(
+    model: Path, data_dir: Path, log: Path, scale_out: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], Target]:
     port, rasa_port = free_port(), free_port()
     env = {
         **os.environ,
+        **scale_out,
         "KAKEKOMI_HOST": "127.0.0.1",
         "KAKEKOMI_PORT": str(port),
         "KAKEKOMI_RASA_PORT": str(rasa_port),
@@ -302,6 +332,7 @@ def training_seconds(model: Path) -> float | None:
 def table(results: dict[str, Any]) -> str:
     lat = results["latency"]
     rows = [
+        ("configuration", results["configuration"]),
         (
             "/api/chat p50 / p95 / p99 (ms)",
             "{p50_ms} / {p95_ms} / {p99_ms}".format(**lat["gateway"]),
@@ -364,14 +395,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, required=True, help="a trained Rasa model")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench.json")
     parser.add_argument("--quick", action="store_true", help="a quarter of the messages")
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="the scale-out configuration: conversations in a private redis-server (memory only)",
+    )
+    parser.add_argument(
+        "--rasa-workers", type=int, default=1, help="Rasa processes (SANIC_WORKERS; needs --redis)"
+    )
     args = parser.parse_args(argv)
     if not args.model.is_file():
         parser.error(f"no model at {args.model}")
 
-    with tempfile.TemporaryDirectory(prefix="kakekomi-bench-") as work:
+    if args.rasa_workers > 1 and not args.redis:
+        parser.error("several Rasa workers share conversations through Redis: add --redis")
+
+    with (
+        tempfile.TemporaryDirectory(prefix="kakekomi-bench-") as work,
+        contextlib.ExitStack() as up,
+    ):
         log = Path(work) / "stack.log"
+        scale_out: dict[str, str] = {}
+        if args.redis:
+            scale_out["KAKEKOMI_REDIS_URL"] = up.enter_context(private_redis(Path(work)))
+            scale_out["SANIC_WORKERS"] = str(args.rasa_workers)
         launched = time.monotonic()
-        process, target = start_stack(args.model.resolve(), Path(work) / "var", log)
+        process, target = start_stack(args.model.resolve(), Path(work) / "var", log, scale_out)
         try:
             cold = cold_start(target, process, limit_s=300)
             print(f"cold start: {cold:.1f} s; measuring...", file=sys.stderr)
@@ -385,6 +434,9 @@ def main(argv: list[str] | None = None) -> int:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
         results["model"] = args.model.name
+        results["configuration"] = (
+            f"Redis, {args.rasa_workers} Rasa worker(s)" if args.redis else "embedded (make run)"
+        )
         results["training_s"] = training_seconds(args.model)
         results["machine"] = {"cpus": os.cpu_count(), "seconds": round(time.monotonic() - launched)}
         results["targets"] = TARGETS

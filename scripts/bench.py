@@ -104,8 +104,12 @@ class Target:
         answer = response.json()
         return bool(answer["messages"]), answer["session"]
 
-    async def rasa_direct(self, client: httpx.AsyncClient, text: str, sender: str) -> bool:
-        body = {"sender": sender, "message": text, "metadata": {"language": "en"}}
+    async def rasa_direct(
+        self, client: httpx.AsyncClient, text: str, sender: str, language: str
+    ) -> bool:
+        # The metadata the gateway sends (the bench's stack has no NGO configured).
+        metadata = {"language": language, "escalation": "unavailable"}
+        body = {"sender": sender, "message": text, "metadata": metadata}
         response = await client.post(f"{self.rasa}/webhooks/rest/webhook", json=body)
         return response.status_code == 200 and isinstance(response.json(), list)
 
@@ -158,14 +162,14 @@ async def latency(target: Target, messages: dict[str, list[str]], count: int) ->
         sender = f"bench-warm-{os.getpid()}"
         for language, text in texts[:5]:  # warm both paths up
             await target.chat(client, text, None, language)
-            await target.rasa_direct(client, text, sender)
+            await target.rasa_direct(client, text, sender, language)
         for index, (language, text) in enumerate(texts[:count]):
             if index % CONVERSATION_LENGTH == 0:  # a new conversation on both paths
                 session, sender = None, f"bench-{os.getpid()}-{index}"
             took, (ok, session) = await timed(target.chat(client, text, session, language))
             if ok:
                 gateway.append(took)
-            took, ok = await timed(target.rasa_direct(client, text, sender))
+            took, ok = await timed(target.rasa_direct(client, text, sender, language))
             if ok:
                 rasa.append(took)
     result: dict[str, Any] = {"gateway": summary_ms(gateway), "rasa": summary_ms(rasa)}

@@ -54,6 +54,38 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet HTTP handler answering JSON, as Rasa's server does: kept alive, headers and
+    body in one write (two small writes on a kept-alive socket would wait out delayed ACKs).
+    """
+
+    protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
+
+    def send_json(self, status: int, data: bytes) -> None:
+        """One answer; a client that has gone away (a hung-Rasa test) is not an error."""
+        try:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def serve_in_background(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """A threaded server on a free 127.0.0.1 port, serving until shutdown()."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def echo(body: dict[str, Any]) -> tuple[int, Any]:
     """Answer like Rasa's REST channel: one text reply."""
     return 200, [{"recipient_id": body["sender"], "text": f"echo {body['message']}"}]
@@ -77,39 +109,18 @@ class FakeRasa:
         """Serve in a background thread until stop()."""
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            # Keep-alive, as Rasa's server does; headers and body leave in one write
-            # (two small writes on a kept-alive socket would wait out delayed ACKs).
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16
-            disable_nagle_algorithm = True
-
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
-                self._answer(200, {"status": "ok"})
+                self.send_json(200, b'{"status": "ok"}')
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 fake.received.append(body)
-                self._answer(*fake.reply(body))
+                status, payload = fake.reply(body)
+                self.send_json(status, json.dumps(payload).encode())
 
-            def _answer(self, status: int, payload: Any) -> None:
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    pass  # the gateway gave up waiting (a hung-Rasa test)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = serve_in_background(Handler)
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:

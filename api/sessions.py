@@ -130,6 +130,9 @@ class MemorySessionStore:
 # A message waits at most this long on Redis; then she gets the emergency numbers.
 REDIS_TIMEOUT_SECONDS: Final = 2.0
 _KEY_PREFIX: Final = "kakekomi:session:"
+# Rasa's RedisTrackerStore keeps a conversation under this prefix and the sender id, which
+# is the gateway's session id.
+RASA_TRACKER_PREFIX: Final = "tracker:"
 
 # Writes a session (ARGV: language, texts, handoff or '', idle ms, '1' to create) only if
 # it still exists: a message in flight never brings back a conversation she has just
@@ -187,11 +190,16 @@ class RedisSessionStore:
         return None if raw is None else dict(json.loads(raw))
 
     async def forget(self, session_id: str) -> bool:
-        """Drop a session at once, for every gateway; True if it existed."""
+        """Drop a session at once, for every gateway, and Rasa's copy; True if it existed."""
         if not is_session_id(session_id):
             return False
-        async with _reaching_redis():
-            return bool(await self._redis.delete(_KEY_PREFIX + session_id))
+        async with _reaching_redis(), self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(_KEY_PREFIX + session_id)
+            # Rasa's conversation, when Rasa shares this Redis (bot/endpoints-redis.yml): her
+            # words go at the quick exit too, not when they expire.
+            pipe.delete(RASA_TRACKER_PREFIX + session_id)
+            ours, _ = await pipe.execute()
+        return bool(ours)
 
     async def _write(self, session: Session, *, create: bool) -> None:
         handoff = session.pending_handoff

@@ -223,6 +223,17 @@ async def test_redis_holds_one_hash_per_session_keyed_by_the_random_id_only(
     assert await redis.type(f"kakekomi:session:{session.id}") == b"hash"
 
 
+async def test_forgetting_also_drops_rasas_copy_in_the_same_redis(redis: Redis) -> None:
+    store = RedisSessionStore(redis, idle_seconds=60)
+    session = await store.get_or_create(None)
+    other = await store.get_or_create(None)
+    for sid in (session.id, other.id):
+        await redis.set(f"tracker:{sid}", b'{"events": []}')  # as Rasa's tracker store writes
+    assert await store.forget(session.id)
+    assert await redis.exists(f"tracker:{session.id}", f"kakekomi:session:{session.id}") == 0
+    assert await redis.exists(f"tracker:{other.id}") == 1  # nobody else's
+
+
 async def test_redis_sessions_expire_after_the_idle_time_and_use_renews_it(redis: Redis) -> None:
     store = RedisSessionStore(redis, idle_seconds=60)
     session = await store.get_or_create(None)

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -27,7 +27,13 @@ from tests.e2e.conftest import NgoReceiver, trained_model
 from tests.e2e.test_conversations import answers
 from tests.e2e.test_escalation import new_handoffs, wait_for
 from tests.live_engines import Engine, running_redis
-from tests.live_servers import Gateway, free_port, start_gateway
+from tests.live_servers import (
+    Gateway,
+    JsonHandler,
+    free_port,
+    serve_in_background,
+    start_gateway,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +52,7 @@ class RoundRobin:
         turns = itertools.cycle(self.backends)
         lock = threading.Lock()
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 self._forward("GET", None)
 
@@ -64,19 +70,10 @@ class RoundRobin:
                     status, data = answer.status_code, answer.content
                 except httpx.HTTPError:
                     status, data = 502, b"{}"
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_json(status, data)
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = serve_in_background(Handler)
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -160,6 +157,7 @@ def scaled_out(tmp_path_factory: pytest.TempPathFactory, ngo: NgoReceiver) -> It
                 signing_key=str(ngo.signing_key),
                 retry_schedule="1,1,1,2,2,2,3,3,3",
                 rate_limit=100000,
+                redis_url=engine.url,  # the gateway's sessions share the same Redis
             )
             yield ScaledOut(gateway, proxy, ports, engine)
         finally:
@@ -202,6 +200,12 @@ def test_two_rasa_processes_answer_one_conversation_in_turn(
     handoff = json.loads(Path(path).read_text())
     assert handoff["language"] == "tl"
     assert handoff["words"] == [said]
+
+    # The quick exit: her conversation leaves Redis at once, the gateway's and Rasa's.
+    gone = httpx.delete(f"{scaled_out.gateway.url}/api/chat/{session}", timeout=10)
+    assert gone.status_code == 204
+    keys = redis.Redis(port=scaled_out.redis.port).keys(f"*{session}*")
+    assert keys == []
 
 
 def test_a_conversation_in_redis_expires_after_the_idle_time(scaled_out: ScaledOut) -> None:

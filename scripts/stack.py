@@ -11,6 +11,9 @@ run writes --model there. SIGHUP (which `promote` sends to the pid in <data dir>
 swaps in the model the pointer names without downtime: a second Rasa starts on it, and once
 it answers the gateway sends new messages there, the old one finishes those it has and
 stops. Conversations live in the conversation store, so they keep their place.
+
+With KAKEKOMI_REDIS_URL set, conversations live in that Redis instead (bot/endpoints-redis.yml)
+and no conversation store starts; SANIC_WORKERS then gives Rasa several worker processes.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
 import anyio
@@ -21,8 +22,10 @@ class RasaUnavailable(Exception):
         self.reason = reason
 
 
-def _url(host: str, port: int, path: str) -> str:
-    return str(httpx.URL(scheme="http", host=host, port=port, path=path))
+@lru_cache(maxsize=64)
+def _url(host: str, port: int, path: str) -> httpx.URL:
+    # Built once per Rasa port: httpx parses a URL given as a string on every request.
+    return httpx.URL(scheme="http", host=host, port=port, path=path)
 
 
 class OneAtATime:

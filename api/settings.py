@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,7 @@ from api.escalation.settings import EscalationSettings
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIRECTORY_PATH = _REPO_ROOT / "bot" / "directory.yml"
 REDIS_SCHEMES = ("redis", "rediss")
+SECRETS_DIR_VARIABLE = "KAKEKOMI_SECRETS_DIR"
 
 
 class Settings(EscalationSettings):
@@ -82,5 +84,12 @@ class Settings(EscalationSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Return the process-wide settings, read from the environment once."""
-    return Settings()
+    """Return the process-wide settings, read from the environment once.
+
+    Secrets may instead be files in the folder ``KAKEKOMI_SECRETS_DIR`` names (containers:
+    ``/run/secrets``), each named like its variable (``kakekomi_admin_token``,
+    ``kakekomi_outbox_url``, ``kakekomi_redis_url``), so they never sit in the environment;
+    a variable that is set wins over its file.
+    """
+    secrets_dir = os.environ.get(SECRETS_DIR_VARIABLE) or None
+    return Settings(_secrets_dir=secrets_dir)  # type: ignore[call-arg]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pydantic
@@ -14,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in (
         "KAKEKOMI_HOST",
         "KAKEKOMI_PORT",
@@ -22,9 +23,38 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "KAKEKOMI_ACTIONS_PORT",
         "KAKEKOMI_DATA_DIR",
         "KAKEKOMI_ENVIRONMENT",
+        "KAKEKOMI_SECRETS_DIR",
+        "KAKEKOMI_ADMIN_TOKEN",
     ):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()  # no other test sees this one's settings
+
+
+def test_secrets_come_from_files_in_the_secrets_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "kakekomi_admin_token").write_text("token-from-a-file-0123456789\n")
+    (tmp_path / "kakekomi_outbox_url").write_text("postgresql://k:pw@db:5432/k\n")
+    monkeypatch.setenv("KAKEKOMI_SECRETS_DIR", str(tmp_path))
+    settings = get_settings()
+    assert settings.admin_token is not None
+    assert settings.admin_token.get_secret_value() == "token-from-a-file-0123456789"
+    assert settings.outbox_url is not None
+    assert settings.outbox_url.get_secret_value() == "postgresql://k:pw@db:5432/k"
+    assert "pw" not in repr(settings)
+
+
+def test_a_variable_wins_over_its_secret_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "kakekomi_admin_token").write_text("token-from-a-file-0123456789")
+    monkeypatch.setenv("KAKEKOMI_SECRETS_DIR", str(tmp_path))
+    monkeypatch.setenv("KAKEKOMI_ADMIN_TOKEN", "token-from-the-environment-42")
+    settings = get_settings()
+    assert settings.admin_token is not None
+    assert settings.admin_token.get_secret_value() == "token-from-the-environment-42"
 
 
 def test_defaults() -> None:

@@ -116,10 +116,9 @@ def create_app(
         docs_url="/docs" if development else None,
         redoc_url=None,
     )
-    # Routes and the lifespan resolve settings the same way, so tests may also override it.
-    # Routes read settings from app.state (api.deps.get_app_settings), not through
-    # dependency_overrides: with any override set, FastAPI rebuilds every dependency of
-    # every request (py-spy: about 5% of the gateway's time per message).
+    # The lifespan and the routes read settings from app.state (api.deps.get_app_settings),
+    # not through dependency_overrides: with any override set, FastAPI rebuilds every
+    # dependency of every request (py-spy: about 5% of the gateway's time per message).
     app.state.settings = settings
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, body_error_handler)

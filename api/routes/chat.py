@@ -28,12 +28,11 @@ def is_payload(text: str) -> bool:
     return text.startswith("/")
 
 
-def choose_language(requested: Language | None, text: str, previous: Language | None) -> Language:
-    """The widget's choice, else the detected language, else the session's, else English."""
+def message_language(requested: Language | None, text: str) -> Language | None:
+    """The widget's choice, else the language detected in her text; None if neither says."""
     if requested is not None:
         return requested
-    detected = None if is_payload(text) else detect(text)
-    return detected or previous or "en"
+    return None if is_payload(text) else detect(text)
 
 
 def _is_text(value: object) -> bool:
@@ -82,10 +81,12 @@ async def chat(
     """Send the person's message (or a button's payload) to the assistant and relay its replies."""
     # Should the session store fail (shared Redis out of reach), the emergency numbers go out
     # in her text's language, under the id she sent, so that she continues once it is back.
+    own = message_language(body.language, body.text)
     request.state.chat_session = body.session if is_session_id(body.session) else None
-    request.state.chat_language = choose_language(body.language, body.text, None)
+    request.state.chat_language = own or "en"
     session = await sessions.get_or_create(body.session)
-    language = choose_language(body.language, body.text, session.language)
+    # Her choice or her text's language, else the conversation's so far, else English.
+    language = own or session.language or "en"
     session.language = language
     # Lets the last-resort error handler answer in this session and language.
     request.state.chat_session = session.id

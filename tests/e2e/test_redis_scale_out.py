@@ -22,7 +22,9 @@ import httpx
 import pytest
 import redis
 
-from scripts.stack import Service, StackSettings, _spawn, bot_env, rasa_service
+from scripts.stack import StackSettings, _spawn, rasa_service
+from scripts.stack import _stop as stop_services
+from scripts.stack import services as stack_services
 from tests.e2e.conftest import NgoReceiver, trained_model
 from tests.e2e.test_conversations import answers
 from tests.e2e.test_escalation import new_handoffs, wait_for
@@ -108,19 +110,6 @@ def _rasa_answers(port: int) -> bool:
         return False
 
 
-def _stop(services: list[Service]) -> None:
-    for service in services:
-        if service.process is not None and service.process.poll() is None:
-            service.process.terminate()
-    for service in services:
-        if service.process is not None:
-            try:
-                service.process.wait(timeout=30)
-            except Exception:
-                service.process.kill()
-                service.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def scaled_out(tmp_path_factory: pytest.TempPathFactory, ngo: NgoReceiver) -> Iterator[ScaledOut]:
     model = trained_model()
@@ -130,13 +119,9 @@ def scaled_out(tmp_path_factory: pytest.TempPathFactory, ngo: NgoReceiver) -> It
             actions_port=free_port(), data_dir=workdir / "var", redis_url=engine.url
         )
         ports = [free_port(), free_port()]
-        actions = Service(
-            "actions",
-            ["bot/.venv/bin/python", "-m", "kakekomi_bot.private_logs", "rasa_sdk",
-             "--actions", "actions", "--port", str(settings.actions_port), "--quiet"],
-            bot_env(settings),
-        )  # fmt: skip
-        services = [actions, *(rasa_service(settings, model, port) for port in ports)]
+        # make run's action server; two Rasa processes of its kind, on their own ports.
+        actions = [s for s in stack_services(settings, model, "") if s.name == "actions"]
+        services = [*actions, *(rasa_service(settings, model, port) for port in ports)]
         gateway: Gateway | None = None
         proxy = RoundRobin(ports).start()
         try:
@@ -164,7 +149,7 @@ def scaled_out(tmp_path_factory: pytest.TempPathFactory, ngo: NgoReceiver) -> It
             if gateway is not None:
                 gateway.stop()
             proxy.stop()
-            _stop(services)
+            stop_services(services, grace=30)
 
 
 def test_two_rasa_processes_answer_one_conversation_in_turn(

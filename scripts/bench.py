@@ -19,14 +19,13 @@ import contextlib
 import json
 import os
 import random
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,9 @@ import httpx
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.live_engines import running_redis  # noqa: E402 - the tests' private redis-server
+
 LANGUAGES = ("en", "ja", "th", "tl", "es")
 # Messages per conversation in the latency phase (a person asks a few questions, not 200).
 CONVERSATION_LENGTH = 10
@@ -266,23 +268,6 @@ def peak_memory_mb(stack_pid: int) -> dict[str, float]:
     return peaks
 
 
-@contextlib.contextmanager
-def private_redis(folder: Path) -> Iterator[str]:
-    """A redis-server on a free loopback port, memory only, stopped afterwards; its URL."""
-    port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - a fixed command
-        [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(port),
-         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder),
-         "--loglevel", "warning"],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
-
-
 def start_stack(
     model: Path, data_dir: Path, log: Path, scale_out: dict[str, str]
 ) -> tuple[subprocess.Popen[bytes], Target]:
@@ -421,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         log = Path(work) / "stack.log"
         scale_out: dict[str, str] = {}
         if args.redis:
-            scale_out["KAKEKOMI_REDIS_URL"] = up.enter_context(private_redis(Path(work)))
+            scale_out["KAKEKOMI_REDIS_URL"] = up.enter_context(running_redis()).url
             scale_out["SANIC_WORKERS"] = str(args.rasa_workers)
         launched = time.monotonic()
         process, target = start_stack(args.model.resolve(), Path(work) / "var", log, scale_out)

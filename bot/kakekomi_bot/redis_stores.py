@@ -17,6 +17,8 @@ from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
+from kakekomi_bot.tracker_store import record_exp_seconds
+
 SCHEMES = {"redis": False, "rediss": True}
 
 
@@ -51,12 +53,10 @@ class RedisUrlTrackerStore(RedisTrackerStore):
         **kwargs: Any,
     ) -> None:
         """Rasa passes the endpoint's `url` as `host`; `record_exp` comes as a string."""
-        if record_exp is None or float(record_exp) <= 0:
-            raise ValueError("record_exp must be a positive number of seconds")
         super().__init__(
             domain,
             event_broker=event_broker,
-            record_exp=int(float(record_exp)),
+            record_exp=int(record_exp_seconds(record_exp)),
             **redis_options(host),
             **kwargs,
         )

@@ -24,9 +24,10 @@ from kakekomi_bot.conversation_store import ask
 DEFAULT_IDLE_SECONDS = 30 * 60
 
 
-def _seconds(record_exp: Any) -> float:
-    seconds = float(record_exp)
-    if seconds <= 0:
+def record_exp_seconds(record_exp: Any) -> float:
+    """endpoints.yml's `record_exp` (a string there) as seconds; refused unless positive."""
+    seconds = None if record_exp is None else float(record_exp)
+    if seconds is None or seconds <= 0:
         raise ValueError("record_exp must be a positive number of seconds")
     return seconds
 
@@ -48,7 +49,7 @@ class ExpiringInMemoryTrackerStore(InMemoryTrackerStore):
     ) -> None:
         """Creates the store; `record_exp` may come as a string from endpoints.yml."""
         super().__init__(domain, event_broker, **kwargs)
-        self.record_exp = _seconds(record_exp)
+        self.record_exp = record_exp_seconds(record_exp)
         self._clock = clock
         self._last_seen: dict[str, float] = {}
 

@@ -37,6 +37,8 @@ LEASE_MARGIN_SECONDS: Final = 2.0
 POLL_SECONDS: Final = 5.0
 # A Retry-After beyond this is taken as this (a broken server must not park a row for years).
 MAX_RETRY_AFTER_SECONDS: Final = 86400.0
+# An HTTP date is 29 characters; anything much longer is not one, and is not parsed at all.
+MAX_RETRY_AFTER_CHARS: Final = 64
 USER_AGENT: Final = "kakekomi-escalation/1"
 
 
@@ -58,19 +60,24 @@ def classify(status: int) -> Outcome:
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta seconds or an HTTP date)."""
+    """Seconds (at most a day) a Retry-After header asks for; None if absent or unreadable."""
     if not value:
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():
-        return float(value)
+        # float, not int: thousands of digits give inf (capped), not int's digit-limit error.
+        return min(float(value), MAX_RETRY_AFTER_SECONDS)
+    if len(value) > MAX_RETRY_AFTER_CHARS:
+        return None
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - now
+    # A year or zone offset beyond what datetime holds raises OverflowError, not ValueError.
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
 
 
 def next_delay(schedule: Sequence[float], attempts: int, retry_after: float | None) -> float | None:
@@ -166,7 +173,7 @@ class DeliveryWorker:
                 ) as response,
             ):
                 status = response.status_code
-                retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
+                raw_retry_after = response.headers.get("retry-after")
         except (httpx.TransportError, TimeoutError) as exc:
             await self._failed(row, None, None, type(exc).__name__)
             return
@@ -177,6 +184,7 @@ class DeliveryWorker:
                 "escalation.delivered id=%s attempts=%d status=%d", row.id, row.attempts, status
             )
         elif outcome is Outcome.RETRY:
+            retry_after = parse_retry_after(raw_retry_after, time.time())
             await self._failed(row, status, retry_after, f"http-{status}")
         else:
             await self._outbox.dead(row.id, status)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from api.escalation.delivery import (
+    MAX_RETRY_AFTER_SECONDS,
     DeliveryWorker,
     Outcome,
     classify,
@@ -222,3 +223,57 @@ def test_retry_after_only_ever_lengthens_the_wait() -> None:
     assert next_delay(schedule, 2, 1.0) == 300.0
     assert next_delay(schedule, 3, None) is None
     assert next_delay(schedule, 1, 10.0**9) == 86400.0
+
+
+# Retry-After values no NGO should send, each of which must still end in a bounded wait:
+# a year beyond any calendar, a zone offset beyond any clock, thousands of digits.
+ABSURD_RETRY_AFTER = (
+    "Mon, 01 Jan 99999999999999999999 00:00:00 GMT",
+    "Sat, 01 Jan 2000 00:00:00 +99999999999999999999",
+    "9" * 5000,
+    "Fri, 31 Dec 9999 23:59:59 -2359",
+)
+
+
+@pytest.mark.parametrize("value", ABSURD_RETRY_AFTER, ids=["year", "zone", "digits", "far"])
+async def test_an_absurd_retry_after_on_200_still_delivers_once(
+    tmp_path: Path, ngo: Ngo, scripted_ngo: ScriptedNgo, wait_until: Waiter, value: str
+) -> None:
+    scripted_ngo.expect(200, {"Retry-After": value})
+    async with running_worker(tmp_path, ngo, scripted_ngo.url) as outbox:
+        await wait_until(delivered(outbox))
+        await asyncio.sleep(0.5)  # longer than the schedule: nothing more is sent
+    assert len(scripted_ngo.posts()) == 1
+
+
+@pytest.mark.parametrize("value", ABSURD_RETRY_AFTER[:2], ids=["year", "zone"])
+async def test_an_unreadable_retry_after_on_503_retries_on_the_schedule(
+    tmp_path: Path, ngo: Ngo, scripted_ngo: ScriptedNgo, wait_until: Waiter, value: str
+) -> None:
+    scripted_ngo.expect(503, {"Retry-After": value})
+    async with running_worker(tmp_path, ngo, scripted_ngo.url) as outbox:
+        await wait_until(delivered(outbox))
+    assert len(scripted_ngo.posts()) == 2
+
+
+@pytest.mark.parametrize("value", ABSURD_RETRY_AFTER[2:], ids=["digits", "far"])
+async def test_a_huge_retry_after_on_503_waits_at_most_a_day(
+    tmp_path: Path, ngo: Ngo, scripted_ngo: ScriptedNgo, wait_until: Waiter, value: str
+) -> None:
+    scripted_ngo.expect(503, {"Retry-After": value})
+    async with running_worker(tmp_path, ngo, scripted_ngo.url) as outbox:
+
+        async def retrying() -> bool:
+            return (await outbox.stats())["retrying"] == 1
+
+        await wait_until(retrying)
+        due = await outbox.next_due_at()
+        await asyncio.sleep(0.5)  # longer than the schedule: it waits for the header's day
+    assert len(scripted_ngo.posts()) == 1
+    assert due is not None and due <= time.time() + MAX_RETRY_AFTER_SECONDS
+
+
+@pytest.mark.parametrize("value", [*ABSURD_RETRY_AFTER, "x" * 100_000, "１２０", "nan"])
+def test_parse_retry_after_never_raises_and_never_exceeds_a_day(value: str) -> None:
+    seconds = parse_retry_after(value, time.time())
+    assert seconds is None or 0 <= seconds <= MAX_RETRY_AFTER_SECONDS

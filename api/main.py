@@ -24,7 +24,7 @@ from api.errors import (
 from api.escalation.consent import remember_handoff_request
 from api.escalation.service import EscalationService
 from api.log_setup import configure_logging
-from api.rasa_client import RasaClient
+from api.rasa_client import RasaClient, probe_http, rasa_http
 from api.rate_limit import ClientRateLimiter, RateLimit
 from api.routes import admin, chat, control, health, page
 from api.security_headers import SecurityHeaders
@@ -74,26 +74,34 @@ def _lifespan(
             if redis is None
             else RedisSessionStore(redis, idle_seconds)
         )
-        # One client for every call to Rasa and the action server; never the system proxy.
-        async with httpx.AsyncClient(
-            transport=transport, timeout=settings.rasa_timeout_seconds, trust_env=False
-        ) as http:
-            app.state.rasa = RasaClient.from_settings(http, settings)
+        # Messages and readiness probes each have their own client (a flood of probes never
+        # takes a connection a message needs); a poisoned message pool is replaced.
+        app.state.rasa = rasa = RasaClient.from_settings(
+            rasa_http(settings, transport),
+            settings,
+            probe=probe_http(transport),
+            renew=lambda: rasa_http(settings, transport),
+        )
+        limiter: ClientRateLimiter | None = getattr(app.state, "rate_limiter", None)
+        if limiter is not None:
+            limiter.share(redis)  # with Redis, every gateway counts against one limit
+        try:
             async with anyio.create_task_group() as tasks:
-                limiter: ClientRateLimiter | None = getattr(app.state, "rate_limiter", None)
-                if limiter is not None:
-                    limiter.share(redis)  # with Redis, every gateway counts against one limit
                 every = min(idle_seconds, _MAX_SWEEP_SECONDS)
                 tasks.start_soon(_sweep_sessions, sessions, limiter, every)
                 try:
                     yield
                 finally:
                     tasks.cancel_scope.cancel()
-                    await escalation.stop()
-                    if limiter is not None:
-                        limiter.share(None)
-                    if redis is not None:
-                        await redis.aclose()
+        finally:
+            # Outside the cancelled task group: awaited in it, each of these would be
+            # cancelled at once (never run) and would swallow any error raised while serving.
+            await escalation.stop()
+            if limiter is not None:
+                limiter.share(None)
+            if redis is not None:
+                await redis.aclose()
+            await rasa.aclose()
 
     return lifespan
 

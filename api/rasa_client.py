@@ -1,17 +1,51 @@
-"""Talks to Rasa's REST channel and the action server over loopback, through one shared client."""
+"""Talks to Rasa's REST channel and the action server over loopback (messages and probes apart)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 import anyio
 import httpx
 
 from api.settings import Settings
+
+# Readiness is probed at most this often, whoever asks (a /readyz flood costs Rasa nothing),
+# each probe waiting at most READY_TIMEOUT_SECONDS.
+READY_CACHE_SECONDS: Final = 2.0
+READY_TIMEOUT_SECONDS: Final = 5.0
+# The three probes of one readiness check, by name: Rasa, its REST channel, the actions.
+READY_CHECKS: Final = ("rasa", "rest_channel", "actions")
+# A message never waits for a pooled connection (see rasa_http): this only catches a
+# poisoned pool, which is then replaced.
+POOL_TIMEOUT_SECONDS: Final = 1.0
+
+
+def rasa_http(settings: Settings, transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+    """The client messages go to Rasa through: a connection for each of them, and some spare.
+
+    With more connections than messages let through at once, a message never waits in the
+    pool; the pool timeout is only a guard, and a message is never cancelled while it waits
+    there (httpcore 1.0.9 can leave such a connection stuck "connecting", encode/httpcore#1093).
+    """
+    spare = settings.rasa_max_concurrency + 8
+    return httpx.AsyncClient(
+        transport=transport,
+        limits=httpx.Limits(max_connections=spare, max_keepalive_connections=spare),
+        trust_env=False,  # never the system proxy
+    )
+
+
+def probe_http(transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+    """Readiness's own small client: probes never take a connection a message needs."""
+    return httpx.AsyncClient(
+        transport=transport,
+        limits=httpx.Limits(max_connections=len(READY_CHECKS)),
+        trust_env=False,
+    )
 
 
 class RasaUnavailable(Exception):
@@ -70,8 +104,15 @@ class RasaClient:
         timeout: float,
         max_concurrency: int = 16,
         queue_seconds: float = 1.0,
+        probe: httpx.AsyncClient | None = None,
+        renew: Callable[[], httpx.AsyncClient] | None = None,
     ) -> None:
         self._http = http
+        self._probe = http if probe is None else probe
+        # Builds a fresh client when the pool is poisoned (a message timed out in it).
+        self._renew = renew
+        self._ready: tuple[float, int, dict[str, bool]] | None = None  # when, port, checks
+        self._probing: anyio.Event | None = None
         self._timeout = timeout
         # Bounds the messages waiting on Rasa at once: when Rasa hangs, a few requests wait
         # out the timeout and the rest are answered with the fallback at once.
@@ -85,10 +126,19 @@ class RasaClient:
         self._conversations = OneAtATime()
 
     @classmethod
-    def from_settings(cls, http: httpx.AsyncClient, settings: Settings) -> RasaClient:
+    def from_settings(
+        cls,
+        http: httpx.AsyncClient,
+        settings: Settings,
+        *,
+        probe: httpx.AsyncClient | None = None,
+        renew: Callable[[], httpx.AsyncClient] | None = None,
+    ) -> RasaClient:
         """Build the client for the Rasa and action server ports in ``settings``."""
         return cls(
             http,
+            probe=probe,
+            renew=renew,
             rasa_host=settings.rasa_host,
             rasa_port=settings.rasa_port,
             actions_port=settings.actions_port,
@@ -117,10 +167,19 @@ class RasaClient:
             self._in_flight[port] += 1
             webhook = _url(self._host, port, "/webhooks/rest/webhook")
             try:
-                # httpx's timeout bounds each read; fail_after bounds the whole exchange, so
-                # a Rasa that trickles bytes cannot hold a request open forever.
-                with anyio.fail_after(self._timeout):
-                    response = await self._http.post(webhook, json=body, timeout=self._timeout)
+                # Cancelled while it waits for a pooled connection, a request can leave that
+                # connection stuck "connecting" and, one by one, the pool (httpcore#1093):
+                # httpx's own pool timeout ends that wait, and the bound on the whole
+                # exchange (a Rasa that trickles bytes) only starts counting after it.
+                with anyio.fail_after(self._timeout + POOL_TIMEOUT_SECONDS):
+                    response = await self._http.post(
+                        webhook,
+                        json=body,
+                        timeout=httpx.Timeout(self._timeout, pool=POOL_TIMEOUT_SECONDS),
+                    )
+            except httpx.PoolTimeout:
+                await self._renew_pool()
+                raise RasaUnavailable("timeout") from None
             except (TimeoutError, httpx.TimeoutException):
                 raise RasaUnavailable("timeout") from None
             except httpx.ConnectError:
@@ -157,19 +216,69 @@ class RasaClient:
             await drained.wait()
         return drained.is_set()
 
+    async def _renew_pool(self) -> None:
+        # More connections than messages at once: a pool timeout means the pool is poisoned
+        # (connections stuck), so new messages go through a fresh client from now on.
+        if self._renew is None:
+            return
+        stale, self._http = self._http, self._renew()
+        with anyio.move_on_after(1.0, shield=True):
+            await stale.aclose()
+
+    async def aclose(self) -> None:
+        """Close the clients this one uses."""
+        await self._http.aclose()
+        await self._probe.aclose()
+
     async def ready(self) -> bool:
         """True when Rasa, its REST channel and the action server all answer 200."""
-        probes = (
-            _url(self._host, self.rasa_port, "/"),
-            _url(self._host, self.rasa_port, "/webhooks/rest/"),
+        return all((await self.checks()).values())
+
+    async def checks(self) -> dict[str, bool]:
+        """Which of Rasa, its REST channel and the action server answer 200.
+
+        Probed at most once per READY_CACHE_SECONDS, by one probe at a time however many
+        ask: the callers of a flood share one answer and Rasa sees three requests.
+        """
+        while True:
+            port = self.rasa_port
+            cached = self._ready
+            if (
+                cached is not None
+                and cached[1] == port
+                and anyio.current_time() - cached[0] < READY_CACHE_SECONDS
+            ):
+                return cached[2]
+            if self._probing is None:
+                break
+            await self._probing.wait()  # another caller is probing: share its answer
+        self._probing = probing = anyio.Event()
+        try:
+            # Shielded: a caller that goes away never cuts the probe the others wait for.
+            with anyio.CancelScope(shield=True):
+                result = await self._probe_all(port)
+            self._ready = (anyio.current_time(), port, result)
+        finally:
+            self._probing = None
+            probing.set()
+        return result
+
+    async def _probe_all(self, port: int) -> dict[str, bool]:
+        urls = (
+            _url(self._host, port, "/"),
+            _url(self._host, port, "/webhooks/rest/"),
             _url(self._host, self._actions_port, "/health"),
         )
-        for url in probes:
+        result = dict.fromkeys(READY_CHECKS, False)
+
+        async def probe(name: str, url: httpx.URL) -> None:
             try:
-                with anyio.fail_after(self._timeout):
-                    response = await self._http.get(url, timeout=self._timeout)
-            except (TimeoutError, httpx.HTTPError):
-                return False
-            if response.status_code != 200:
-                return False
-        return True
+                response = await self._probe.get(url, timeout=READY_TIMEOUT_SECONDS)
+            except httpx.HTTPError:
+                return
+            result[name] = response.status_code == 200
+
+        async with anyio.create_task_group() as tasks:
+            for name, url in zip(READY_CHECKS, urls, strict=True):
+                tasks.start_soon(probe, name, url)
+        return result

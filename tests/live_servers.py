@@ -96,11 +96,14 @@ class FakeRasa:
     """Rasa's REST webhook and the action server's /health, on one 127.0.0.1 port.
 
     ``reply`` scripts the webhook's answer; ``received`` holds what the gateway sent.
-    A reply may block on ``released`` to play a hung Rasa.
+    A reply may block on ``released`` to play a hung Rasa; ``health_seconds`` delays every
+    GET (health) answer, as a busy Rasa answers its probes late; ``probed`` holds their paths.
     """
 
     reply: Reply = echo
+    health_seconds: float = 0.0
     received: list[dict[str, Any]] = field(default_factory=list)
+    probed: list[str] = field(default_factory=list)
     released: threading.Event = field(default_factory=threading.Event)
     port: int = 0
     _server: ThreadingHTTPServer | None = None
@@ -111,6 +114,8 @@ class FakeRasa:
 
         class Handler(JsonHandler):
             def do_GET(self) -> None:
+                fake.probed.append(self.path)
+                time.sleep(fake.health_seconds)
                 self.send_json(200, b'{"status": "ok"}')
 
             def do_POST(self) -> None:

@@ -39,7 +39,8 @@ def is_local_request(request: Request) -> bool:
     return not any(name in request.headers for name in _FORWARDING_HEADERS)
 
 
-def _has_token(request: Request, service: EscalationService) -> bool:
+def has_admin_token(request: Request, service: EscalationService) -> bool:
+    """True when the request carries the admin token as a bearer token."""
     token = service.settings.admin_token
     if token is None:
         return False
@@ -54,7 +55,7 @@ def require_operator(
     service: Annotated[EscalationService, Depends(get_escalation_service)],
 ) -> None:
     """Allow loopback callers (not relayed by a proxy) and holders of the admin token."""
-    if not (is_local_request(request) or _has_token(request, service)):
+    if not (is_local_request(request) or has_admin_token(request, service)):
         raise HTTPException(
             status_code=status.HTTP_403_FORBIDDEN,
             detail="operators only: call from this machine or send the admin token",

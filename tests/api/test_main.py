@@ -63,3 +63,14 @@ async def test_the_openapi_schema_documents_the_chat_api_and_its_503(
 async def test_unknown_paths_and_methods_are_plain_404_and_405(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/nothing")).status_code == 404
     assert (await client.get("/api/chat")).status_code == 405
+
+
+@pytest.mark.anyio
+async def test_an_error_while_serving_is_not_swallowed_by_the_shutdown(app: FastAPI) -> None:
+    # The shutdown once awaited inside its cancelled task group: the await was cancelled at
+    # once, the outbox and Redis were never closed, and any error raised while serving
+    # (a failed assertion in a test, too) vanished with the cancellation.
+    with pytest.raises(ExceptionGroup) as caught:
+        async with app.router.lifespan_context(app):
+            raise LookupError("raised while serving")
+    assert caught.group_contains(LookupError)

@@ -151,3 +151,25 @@ async def test_a_hung_rasa_holds_only_its_slots_and_others_are_told_busy_at_once
     # The slots were given back: the next message goes through at once.
     with anyio.fail_after(1):
         assert await client.send("s", "again", {}) == [{"text": "late"}]
+
+
+async def test_a_poisoned_pool_is_replaced_by_a_fresh_client() -> None:
+    def stuck(request: httpx.Request) -> httpx.Response:
+        raise httpx.PoolTimeout("no connection came free")
+
+    def rasa(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[{"text": "hi"}])
+
+    fresh: list[httpx.AsyncClient] = []
+
+    def renew() -> httpx.AsyncClient:
+        fresh.append(httpx.AsyncClient(transport=httpx.MockTransport(rasa)))
+        return fresh[-1]
+
+    poisoned = httpx.AsyncClient(transport=httpx.MockTransport(stuck))
+    client = RasaClient.from_settings(poisoned, Settings(), renew=renew)
+    with pytest.raises(RasaUnavailable) as caught:
+        await client.send("s", "hello", {})
+    assert caught.value.reason == "timeout"
+    assert poisoned.is_closed and len(fresh) == 1
+    assert await client.send("s", "again", {}) == [{"text": "hi"}]

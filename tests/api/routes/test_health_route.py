@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import anyio
 import httpx
 import pytest
+from fastapi import FastAPI
 
 if TYPE_CHECKING:
     from conftest import FakeRasa
@@ -55,3 +57,40 @@ async def test_readyz_is_503_when_any_part_is_down(
     rasa.probe = partly_down
     response = await client.get("/readyz")
     assert (response.status_code, response.json()) == (503, {"status": "not ready"})
+
+
+async def test_readyz_tells_only_an_operator_which_part_is_down(
+    app: FastAPI, rasa: FakeRasa
+) -> None:
+    def actions_down(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503 if request.url.port == 5055 else 200)
+
+    rasa.probe = actions_down
+    async with app.router.lifespan_context(app):
+        for client, expected in (
+            (("203.0.113.7", 4000), {"status": "not ready"}),
+            (
+                ("127.0.0.1", 4000),
+                {
+                    "status": "not ready",
+                    "checks": {"rasa": True, "rest_channel": True, "actions": False},
+                },
+            ),
+        ):
+            transport = httpx.ASGITransport(app=app, client=client)
+            async with httpx.AsyncClient(transport=transport, base_url="http://g.test") as http:
+                response = await http.get("/readyz")
+            assert (response.status_code, response.json()) == (503, expected)
+
+
+async def test_a_readyz_flood_costs_rasa_one_probe_of_each_part(
+    client: httpx.AsyncClient, rasa: FakeRasa
+) -> None:
+    async def probe_once() -> None:
+        response = await client.get("/readyz")
+        assert response.status_code == 200
+
+    async with anyio.create_task_group() as tasks:
+        for _ in range(200):
+            tasks.start_soon(probe_once)
+    assert len(rasa.requests) == 3

@@ -51,7 +51,7 @@ ENV SANIC_HOST=0.0.0.0
 EXPOSE 5055
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5055/health', timeout=4)"]
-# kakekomi_bot.private_logs: logs never carry what a person wrote (as in scripts/stack.py).
+# kakekomi_bot.private_logs: logs never carry what a person wrote (as in kakekomi_stack).
 CMD ["python", "-m", "kakekomi_bot.private_logs", "rasa_sdk", "--actions", "actions", \
      "--port", "5055", "--quiet"]
 
@@ -69,7 +69,7 @@ EXPOSE 5005
 HEALTHCHECK --interval=10s --timeout=5s --start-period=180s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5005/webhooks/rest/', timeout=4)"]
 # Listens on all interfaces of its container or pod, for the gateway (KAKEKOMI_RASA_HOST);
-# without --enable-api, so only the REST channel answers. private_logs as in stack.py.
+# without --enable-api, so only the REST channel answers. private_logs as in kakekomi_stack.
 CMD ["sh", "-c", "exec python -m kakekomi_bot.private_logs rasa run --model /app/models/model.tar.gz --endpoints \"bot/endpoints${KAKEKOMI_REDIS_URL:+-redis}.yml\" --credentials bot/credentials.yml --interface 0.0.0.0 --port 5005 --quiet"]
 
 # --- The Rasa server with the model trained and checked above ---------------------------
@@ -99,6 +99,6 @@ VOLUME /data
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
-# As scripts/stack.py starts it: no access log, no server header, warnings only.
+# As kakekomi_stack starts it: no access log, no server header, warnings only.
 CMD ["uvicorn", "api.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", \
      "--no-access-log", "--no-server-header", "--log-level", "warning", "--proxy-headers"]

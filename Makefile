@@ -20,7 +20,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 .PHONY: bench bench-redis run test sync uv model ci-model lint validate compare promote test-bot test-nlu test-conversations test-gateway clean
 
 run: model ## start Rasa, the action server and the gateway on the current model
-	$(PY) scripts/stack.py --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
+	$(PY) -m kakekomi_stack --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
 
 test: lint validate test-bot test-nlu test-conversations test-gateway ## the whole suite
 	@echo; echo "NLU quality of the CI model (all of it: reports/report.md):"; sed '/^## /,$$d' reports/report.md

@@ -50,7 +50,7 @@ class Settings(EscalationSettings):
     rasa_queue_seconds: float = Field(default=5.0, ge=0)
     # A client that starts a request body and never finishes it is cut off.
     request_body_timeout_seconds: float = Field(default=10.0, gt=0)
-    # Set by scripts/stack.py, random per run: lets it move the gateway to a new Rasa process
+    # Set by kakekomi_stack, random per run: lets it move the gateway to a new Rasa process
     # (a model swap) through POST /api/control/rasa, from loopback only. Unset: no such route.
     control_token: SecretStr | None = None
     # Scale-out (docs/deploy.md): with a Redis URL, several gateways share their sessions

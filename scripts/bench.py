@@ -2,7 +2,7 @@
 
     python scripts/bench.py --model models/kakekomi-config-....tar.gz [--out reports/bench.json]
 
-Starts the whole stack (scripts/stack.py) on free 127.0.0.1 ports with a fresh data
+Starts the whole stack (python -m kakekomi_stack) on free 127.0.0.1 ports with a fresh data
 directory, times the cold start (command to the first correct answer), then measures:
 the latency of /api/chat and of Rasa's REST channel directly, in the same run and with the
 same messages (their ratio is the gateway's overhead); sustained messages per second with
@@ -20,7 +20,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,9 +32,8 @@ from typing import Any
 import httpx
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.live_engines import running_redis  # noqa: E402 - the tests' private redis-server
+from kakekomi_stack.processes import ROOT, free_port
+from kakekomi_stack.redis_server import running_redis
 
 LANGUAGES = ("en", "ja", "th", "tl", "es")
 # Messages per conversation in the latency phase (a person asks a few questions, not 200).
@@ -48,12 +46,6 @@ TARGETS = {
     "cold_start_s": 30.0,
     "gateway_peak_mb": 120.0,
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def held_out_messages() -> dict[str, list[str]]:
@@ -284,7 +276,7 @@ def start_stack(
     }
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own fixed command
-            [sys.executable, "scripts/stack.py", "--model", str(model)],
+            [sys.executable, "-m", "kakekomi_stack", "--model", str(model)],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -2,7 +2,7 @@
 
 Each test session starts its own private server from Debian's packages (``.ci/run``
 installs ``redis-server`` and ``postgresql``), in a temporary folder and on a free port,
-and stops it afterwards. Nothing here touches a system-wide service. Importable from
+and stops it afterwards; the Redis one is kakekomi_stack's, which `make bench-redis` uses. Nothing here touches a system-wide service. Importable from
 both environments (the gateway's Python 3.11 and Rasa's 3.10).
 """
 
@@ -11,72 +11,22 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-INSTALL_HINT = "install Debian's redis-server and postgresql packages (.ci/run does)"
+from kakekomi_stack.redis_server import (
+    INSTALL_HINT,
+    Engine,
+    loopback_port,
+    running_redis,
+    stop_process,
+    wait_for_port,
+)
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server on port {port} did not start within {seconds} s")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-@dataclass(frozen=True)
-class Engine:
-    """A running server: where to reach it."""
-
-    port: int
-    url: str
-
-
-@contextmanager
-def running_redis() -> Iterator[Engine]:
-    """A private Redis on a free loopback port, memory only (no RDB, no AOF)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError(f"redis-server not found: {INSTALL_HINT}")
-    port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="kakekomi-redis-") as folder:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", folder, "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            _wait_for_port(port, process, 20)
-            yield Engine(port=port, url=f"redis://127.0.0.1:{port}/0")
-        finally:
-            _stop(process)
+__all__ = ["Engine", "running_postgres", "running_redis"]
 
 
 def _postgres_bin() -> str:
@@ -92,7 +42,7 @@ def running_postgres() -> Iterator[Engine]:
     bindir = _postgres_bin()
     # PostgreSQL refuses to run as root: as root, run it as Debian's postgres user.
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    port = _free_port()
+    port = loopback_port()
     folder = tempfile.mkdtemp(prefix="kakekomi-pg-")
     try:
         if as_user:
@@ -109,11 +59,11 @@ def running_postgres() -> Iterator[Engine]:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            _wait_for_port(port, process, 30)
+            wait_for_port(port, process, 30)
             _wait_ready(bindir, port)
             yield Engine(port=port, url=f"postgresql://kakekomi@127.0.0.1:{port}/postgres")
         finally:
-            _stop(process)
+            stop_process(process)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

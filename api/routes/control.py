@@ -1,6 +1,6 @@
 """``POST /api/control/rasa``: the stack supervisor moves the gateway to a new Rasa process.
 
-Used by scripts/stack.py during a model swap, never by a person: it answers only a caller
+Used by kakekomi_stack during a model swap, never by a person: it answers only a caller
 on this machine (not relayed by a proxy) holding the per-run token that the supervisor gave
 the gateway in ``KAKEKOMI_CONTROL_TOKEN``. Anyone else, and everyone when no token is set,
 gets a 404. Rasa's host stays the configured loopback address; only the port moves.

@@ -86,7 +86,7 @@ class SharedInMemoryTrackerStore(ExpiringInMemoryTrackerStore):
     Modelled on Rasa's RedisTrackerStore: a tracker is serialised on save, with `record_exp`
     seconds to live, and deserialised on retrieve; only the latest session is kept, as in
     Rasa's InMemoryTrackerStore. `socket` is the store's Unix socket
-    (KAKEKOMI_CONVERSATION_SOCKET, set by scripts/stack.py). Without one (Rasa run alone,
+    (KAKEKOMI_CONVERSATION_SOCKET, set by kakekomi_stack). Without one (Rasa run alone,
     as in the Docker image) conversations stay in this process, as in the parent class.
     """
 

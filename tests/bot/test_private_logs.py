@@ -2,7 +2,7 @@
 
 In-process tests drive Rasa's own logging setup and its REST channel's own error path, once
 without the guards (the canary is in the log: the test can fail) and once with them. The
-process tests run the real servers the way scripts/stack.py does.
+process tests run the real servers the way kakekomi_stack does.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def test_warnings_show_category_and_place_only(
     assert TEXT not in shown
 
 
-# --- the real servers, started as scripts/stack.py starts them ---------------------------
+# --- the real servers, started as kakekomi_stack starts them -----------------------------
 
 
 def free_port() -> int:
@@ -195,10 +195,12 @@ def post(url: str, body: dict[str, Any]) -> int:
 
 
 def stack_rasa_command(model: Path, port: int) -> list[str]:
-    """The Rasa command of scripts/stack.py (which runs in the gateway's environment)."""
+    """The Rasa command of kakekomi_stack (which runs in the gateway's environment)."""
     script = (
-        "import json, sys; from pathlib import Path; sys.path.insert(0, 'scripts'); import stack; "
-        "print(json.dumps(stack.rasa_service(stack.StackSettings(), Path(sys.argv[1]), "
+        "import json, sys; from pathlib import Path; "
+        "from kakekomi_stack.processes import rasa_service; "
+        "from kakekomi_stack.settings import StackSettings; "
+        "print(json.dumps(rasa_service(StackSettings(), Path(sys.argv[1]), "
         "int(sys.argv[2])).command))"
     )
     found = subprocess.run(

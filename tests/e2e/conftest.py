@@ -116,7 +116,7 @@ class RunningStack:
 
 
 def start_stack(workdir: Path, model: Path, ngo: NgoReceiver) -> RunningStack:
-    """`scripts/stack.py` on `model` with its own ports and data dir, once it is ready."""
+    """`python -m kakekomi_stack` on `model` with its own ports and data dir, once it is ready."""
     log = workdir / "stack.log"
     port = free_port()
     env = {
@@ -136,7 +136,7 @@ def start_stack(workdir: Path, model: Path, ngo: NgoReceiver) -> RunningStack:
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "scripts/stack.py", "--model", str(model), "--ready-timeout", "300"],
+            [sys.executable, "-m", "kakekomi_stack", "--model", str(model)],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -22,9 +22,8 @@ import httpx
 import pytest
 import redis
 
-from scripts.stack import StackSettings, _spawn, rasa_service
-from scripts.stack import _stop as stop_services
-from scripts.stack import services as stack_services
+from kakekomi_stack.processes import actions_service, rasa_service, spawn, stop_services
+from kakekomi_stack.settings import StackSettings
 from tests.e2e.conftest import NgoReceiver, trained_model
 from tests.e2e.test_conversations import answers
 from tests.e2e.test_escalation import new_handoffs, wait_for
@@ -120,14 +119,16 @@ def scaled_out(tmp_path_factory: pytest.TempPathFactory, ngo: NgoReceiver) -> It
         )
         ports = [free_port(), free_port()]
         # make run's action server; two Rasa processes of its kind, on their own ports.
-        actions = [s for s in stack_services(settings, model, "") if s.name == "actions"]
-        services = [*actions, *(rasa_service(settings, model, port) for port in ports)]
+        services = [
+            actions_service(settings),
+            *(rasa_service(settings, model, port) for port in ports),
+        ]
         gateway: Gateway | None = None
         proxy = RoundRobin(ports).start()
         try:
             for service in services:
                 service.env["KAKEKOMI_REDIS_URL"] = engine.url
-                _spawn(service)
+                spawn(service)
             deadline = time.monotonic() + 300
             while not all(_rasa_answers(port) for port in ports):
                 assert all(s.process and s.process.poll() is None for s in services), "exited"

@@ -21,8 +21,10 @@ RUN pip install --no-cache-dir 'uv>=0.5,<1' \
 WORKDIR /app
 COPY bot/pyproject.toml bot/uv.lock bot/.python-version bot/
 COPY bot/kakekomi_bot bot/kakekomi_bot
-# As `make sync`: the locked environment, kakekomi_bot installed from /app/bot (editable,
-# so that kakekomi_bot.paths finds the repository at /app).
+COPY common common
+# As `make sync`: the locked environment, kakekomi_bot installed from /app/bot and
+# kakekomi_common from /app/common (editable, so that kakekomi_bot.paths finds the
+# repository at /app).
 RUN uv --directory bot sync --frozen --no-dev --compile-bytecode
 ENV PATH=/opt/bot-venv/bin:$PATH
 
@@ -85,6 +87,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PYTHON_DOWNLOADS=never \
 RUN pip install --no-cache-dir 'uv>=0.5,<1'
 WORKDIR /app
 COPY pyproject.toml uv.lock .python-version README.md ./
+COPY common common
 COPY api api
 COPY kakekomi_ngo kakekomi_ngo
 COPY bot/directory.yml bot/directory.yml

@@ -54,7 +54,7 @@ promote: sync ## make a model live if it catches every must-catch example: make 
 	$(BOT_CLI) promote "$(MODEL)" $(if $(MARGIN),--margin $(MARGIN)) $(if $(FORCE),--force)
 
 test-bot: ci-model ## tokenizer golden tests, components, actions, and Rasa's logs on the real CI model
-	$(BOT_PY) -m pytest -c bot/pyproject.toml tests/bot tests/actions
+	$(BOT_PY) -m pytest -c bot/pyproject.toml tests/common tests/bot tests/actions
 
 test-nlu: ci-model ## held-out scores per language; fails below the quality gate
 	$(BOT_CLI) evaluate --gate --model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)"

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from kakekomi_common.languages import CODES as LANGUAGES
 
-LANGUAGES = ("en", "ja", "th", "tl", "es")
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "bot" / "directory.yml"
 REQUIRED_FIELDS = ("id", "kind", "name", "topics", "source", "verified", "partner_confirmed")
 

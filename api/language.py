@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from itertools import pairwise
-from typing import Final, Literal, get_args
+from typing import Final
 
-Language = Literal["en", "ja", "th", "tl", "es"]
-LANGUAGES: Final[tuple[Language, ...]] = get_args(Language)
+# The one list of languages (kakekomi_common.languages); re-exported for the gateway.
+from kakekomi_common.languages import CODES as LANGUAGES
+from kakekomi_common.languages import Language
+
+__all__ = ["LANGUAGES", "Language", "detect"]
 
 # A kanji or kana carries about as much as three Latin letters, so "help 助けて" reads as
 # Japanese while "I work in 大阪" stays English.

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from kakekomi_common import env
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -29,13 +30,13 @@ class Settings(EscalationSettings):
 
     model_config = SettingsConfigDict(env_prefix="KAKEKOMI_", extra="ignore", frozen=True)
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+    host: str = env.DEFAULT_HOST
+    port: int = Field(default=env.DEFAULT_PORT, ge=1, le=65535)
     # Rasa and the action server never face the internet: they listen on loopback only.
-    rasa_host: str = "127.0.0.1"
-    rasa_port: int = Field(default=5005, ge=1, le=65535)
-    actions_port: int = Field(default=5055, ge=1, le=65535)
-    session_idle_minutes: float = Field(default=30.0, gt=0)
+    rasa_host: str = env.DEFAULT_RASA_HOST
+    rasa_port: int = Field(default=env.DEFAULT_RASA_PORT, ge=1, le=65535)
+    actions_port: int = Field(default=env.DEFAULT_ACTIONS_PORT, ge=1, le=65535)
+    session_idle_minutes: float = Field(default=env.DEFAULT_SESSION_IDLE_MINUTES, gt=0)
     rasa_timeout_seconds: float = Field(default=10.0, gt=0)
     directory_path: Path = DEFAULT_DIRECTORY_PATH
     environment: Literal["development", "production"] = "development"

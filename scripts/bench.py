@@ -32,10 +32,10 @@ from typing import Any
 import httpx
 import yaml
 
+from kakekomi_common.languages import CODES as LANGUAGES
 from kakekomi_stack.processes import ROOT, free_port
 from kakekomi_stack.redis_server import running_redis
 
-LANGUAGES = ("en", "ja", "th", "tl", "es")
 # Messages per conversation in the latency phase (a person asks a few questions, not 200).
 CONVERSATION_LENGTH = 10
 # The targets of issue 6, on this 2-core machine.

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
 
+from kakekomi_common import env
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -63,7 +64,7 @@ class EscalationSettings(BaseSettings):
     signing_key: Path | None = None
     retry_schedule: Annotated[tuple[float, ...], NoDecode] = DEFAULT_RETRY_SCHEDULE
     admin_token: SecretStr | None = None
-    data_dir: Path = Path("var")
+    data_dir: Path = Path(env.DEFAULT_DATA_DIR)
     delivery_timeout: float = Field(default=15.0, gt=0)
     # A postgresql:// URL puts the outbox in PostgreSQL, shared by several gateways; unset,
     # it is the SQLite file in data_dir.

@@ -8,7 +8,8 @@ store listens on a Unix socket in a directory only this user may open (0700) and
 conversation once it has been idle for the time its last writer asked for.
 
 One request per connection: a JSON object, then end of file; one JSON answer, then end of
-file. ``put`` (key, value, ttl), ``get`` (key), ``delete`` (key), ``keys``.
+file. ``put`` (key, value, ttl), ``get`` (key), ``delete`` (key), ``keys``; the protocol and
+its clients live in kakekomi_common.conversation_protocol.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -25,13 +25,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# Linux refuses Unix socket paths longer than this.
-MAX_SOCKET_PATH = 107
+from kakekomi_common import conversation_protocol as protocol
+from kakekomi_common.conversation_protocol import (
+    MAX_SOCKET_PATH,
+    ConversationStoreUnavailable,
+    ask,
+)
+
+__all__ = ["ConversationStoreUnavailable", "Conversations", "ask", "main", "serve"]
+
 SWEEP_SECONDS = 60.0
-
-
-class ConversationStoreUnavailable(Exception):
-    """The store did not answer; the message never names a conversation."""
 
 
 class Conversations:
@@ -85,27 +88,6 @@ class Conversations:
         raise ValueError("unknown op")
 
 
-async def ask(path: str | Path, request: dict[str, Any]) -> dict[str, Any]:
-    """Sends one request to the store at `path` and returns its answer."""
-    try:
-        reader, writer = await asyncio.open_unix_connection(str(path))
-    except OSError:
-        raise ConversationStoreUnavailable("conversation store: cannot connect") from None
-    try:
-        writer.write(json.dumps(request).encode())
-        writer.write_eof()
-        answer = json.loads(await reader.read())
-    except (OSError, ValueError):
-        raise ConversationStoreUnavailable("conversation store: no valid answer") from None
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-    if not isinstance(answer, dict) or "error" in answer:
-        raise ConversationStoreUnavailable("conversation store: request refused")
-    return answer
-
-
 def _in_use(path: Path) -> bool:
     with socket.socket(socket.AF_UNIX) as probe:
         try:
@@ -134,15 +116,14 @@ async def serve(
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            request = json.loads(await reader.read())
-            answer = conversations.answer(request)
+            answer = conversations.answer(protocol.decode_request(await reader.read()))
         except (ValueError, KeyError, TypeError):
-            answer = {"error": "bad request"}
+            answer = protocol.BAD_REQUEST
         except OSError:
             writer.close()
             return
         with contextlib.suppress(OSError):
-            writer.write(json.dumps(answer).encode())
+            writer.write(protocol.encode(answer))
             await writer.drain()
         writer.close()
 

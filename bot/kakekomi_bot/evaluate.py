@@ -11,9 +11,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from kakekomi_common.languages import CODES as LANGUAGES
+
 from kakekomi_bot import paths
 
-LANGUAGES = ("en", "ja", "th", "tl", "es")
 HELP_INTENTS = frozenset({"request_help", "emergency"})
 OUT_OF_SCOPE = "out_of_scope"
 # Predictions that do not answer an out_of_scope message as if it were in scope.

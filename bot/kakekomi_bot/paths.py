@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable
 from pathlib import Path
+
+from kakekomi_common import env, live_model
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot"
@@ -57,19 +58,14 @@ def model_path(config: Path, out_dir: Path = MODELS, data: list[Path] | None = N
 
 def data_dir() -> Path:
     """Where runtime state lives: KAKEKOMI_DATA_DIR, else ./var."""
-    return Path(os.environ.get("KAKEKOMI_DATA_DIR", "var")).resolve()
+    return env.data_dir()
 
 
 def live_model_pointer(data_dir: Path) -> Path:
     """The live-model file: one line, the model's absolute path (promote writes it)."""
-    return data_dir / "live-model"
+    return live_model.pointer(data_dir)
 
 
 def read_live_model(data_dir: Path) -> Path | None:
     """The live model's path, or None when no model was promoted (or it is gone)."""
-    try:
-        line = live_model_pointer(data_dir).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    model = Path(line)
-    return model if line and model.is_file() else None
+    return live_model.read(data_dir)

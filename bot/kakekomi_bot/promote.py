@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from kakekomi_common import env, live_model
 
 from kakekomi_bot import paths
 
@@ -41,26 +42,14 @@ def refusals(
 
 
 def write_pointer(model: Path, data_dir: Path) -> Path:
-    """Atomically points <data_dir>/live-model at the model (temp file + os.replace)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    pointer = paths.live_model_pointer(data_dir)
-    handle, temporary = tempfile.mkstemp(dir=data_dir, prefix=".live-model.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(f"{model.resolve()}\n")
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, pointer)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return pointer
+    """Atomically points <data_dir>/live-model at the model (temp file, fsync, os.replace)."""
+    return live_model.write(data_dir, model.resolve())
 
 
 def signal_stack(data_dir: Path) -> int | None:
     """Sends SIGHUP to the running stack (<data_dir>/stack.pid), if any; returns its pid."""
     try:
-        pid = int((data_dir / "stack.pid").read_text().strip())
+        pid = int(env.pid_file(data_dir).read_text().strip())
         os.kill(pid, signal.SIGHUP)
     except (FileNotFoundError, ValueError, ProcessLookupError):
         return None
@@ -98,7 +87,7 @@ def check_and_promote(
     print(f"live model: {model.resolve()} (written to {pointer})", file=sys.stderr)
     pid = signal_stack(data_dir)
     if pid is None:
-        print(f"no running stack to signal (no live {data_dir / 'stack.pid'})", file=sys.stderr)
+        print(f"no running stack to signal (no live {env.pid_file(data_dir)})", file=sys.stderr)
     else:
         print(f"asked the running stack (pid {pid}) to swap to it", file=sys.stderr)
     return 0

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from kakekomi_common import conversation_protocol as protocol
+from kakekomi_common.conversation_protocol import ask
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
@@ -18,8 +20,6 @@ from rasa.shared.core.trackers import (
     DialogueStateTracker,
     get_trackers_for_conversation_sessions,
 )
-
-from kakekomi_bot.conversation_store import ask
 
 DEFAULT_IDLE_SECONDS = 30 * 60
 
@@ -108,12 +108,7 @@ class SharedInMemoryTrackerStore(ExpiringInMemoryTrackerStore):
         if self.socket is None:
             return await super().save(tracker)
         await self.stream_events(tracker)
-        request = {
-            "op": "put",
-            "key": tracker.sender_id,
-            "value": self.serialise_tracker(tracker),
-            "ttl": self.record_exp,
-        }
+        request = protocol.put(tracker.sender_id, self.serialise_tracker(tracker), self.record_exp)
         await ask(self.socket, request)
 
     async def _retrieve(
@@ -121,7 +116,7 @@ class SharedInMemoryTrackerStore(ExpiringInMemoryTrackerStore):
     ) -> DialogueStateTracker | None:
         if self.socket is None:
             return await super()._retrieve(sender_id, fetch_all_sessions)
-        stored = (await ask(self.socket, {"op": "get", "key": sender_id}))["value"]
+        stored = (await ask(self.socket, protocol.get(sender_id)))["value"]
         if stored is None:
             return None
         tracker = self.deserialise_tracker(sender_id, stored)
@@ -134,7 +129,7 @@ class SharedInMemoryTrackerStore(ExpiringInMemoryTrackerStore):
         """The ids of the conversations that have not expired."""
         if self.socket is None:
             return await super().keys()
-        keys: list[str] = (await ask(self.socket, {"op": "keys"}))["keys"]
+        keys: list[str] = (await ask(self.socket, protocol.keys()))["keys"]
         return keys
 
     async def delete(self, sender_id: str) -> None:
@@ -142,4 +137,4 @@ class SharedInMemoryTrackerStore(ExpiringInMemoryTrackerStore):
         if self.socket is None:
             self.store.pop(sender_id, None)
             return
-        await ask(self.socket, {"op": "delete", "key": sender_id})
+        await ask(self.socket, protocol.delete(sender_id))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from kakekomi_common.languages import CODES as LANGUAGES
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "bot" / "directory.yml"

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from kakekomi_common import env
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from api.escalation.settings import EscalationSettings
+from kakekomi_common import env
 
 # Computed, not read: no I/O happens at import time.
 _REPO_ROOT = Path(__file__).resolve().parent.parent

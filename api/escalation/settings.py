@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
 
-from kakekomi_common import env
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from kakekomi_common import env
 
 # Standard Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) stretched with two
 # daily attempts so that an NGO server that is down over a long weekend still gets it:

@@ -11,9 +11,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from kakekomi_common.languages import CODES as LANGUAGES
-
 from kakekomi_bot import paths
+from kakekomi_common.languages import CODES as LANGUAGES
 
 HELP_INTENTS = frozenset({"request_help", "emergency"})
 OUT_OF_SCOPE = "out_of_scope"

@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kakekomi_common import env, live_model
-
 from kakekomi_bot import paths
+from kakekomi_common import env, live_model
 
 DEFAULT_MARGIN = 0.02
 

@@ -11,8 +11,6 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kakekomi_common import conversation_protocol as protocol
-from kakekomi_common.conversation_protocol import ask
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
@@ -20,6 +18,9 @@ from rasa.shared.core.trackers import (
     DialogueStateTracker,
     get_trackers_for_conversation_sessions,
 )
+
+from kakekomi_common import conversation_protocol as protocol
+from kakekomi_common.conversation_protocol import ask
 
 DEFAULT_IDLE_SECONDS = 30 * 60
 

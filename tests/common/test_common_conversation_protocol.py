@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from kakekomi_common import conversation_protocol as protocol
 from kakekomi_common.conversation_protocol import ConversationStoreUnavailable
 

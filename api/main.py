@@ -13,21 +13,17 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from api.body_limit import BodyLimit
 from api.directory import load_emergency_contacts
-from api.errors import (
-    FallbackOnError,
-    body_error_handler,
-    sessions_unavailable_handler,
-    validation_error_handler,
-)
+from api.errors import body_error_handler, sessions_unavailable_handler, validation_error_handler
 from api.escalation.consent import remember_handoff_request
 from api.escalation.service import EscalationService
 from api.log_setup import configure_logging
+from api.middleware.body_limit import BodyLimit
+from api.middleware.fallback_on_error import FallbackOnError
+from api.middleware.rate_limit import ClientRateLimiter, RateLimit
+from api.middleware.security_headers import SecurityHeaders
 from api.rasa_client import RasaClient, probe_http, rasa_http
-from api.rate_limit import ClientRateLimiter, RateLimit
 from api.routes import admin, chat, control, health, page
-from api.security_headers import SecurityHeaders
 from api.sessions import MemorySessionStore, RedisSessionStore, SessionStore, SessionsUnavailable
 from api.settings import Settings, get_settings
 

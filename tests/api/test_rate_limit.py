@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from api.main import create_app
-from api.rate_limit import REDIS_RETRY_SECONDS, ClientRateLimiter, client_network
+from api.middleware.rate_limit import REDIS_RETRY_SECONDS, ClientRateLimiter, client_network
 from api.settings import Settings, get_settings
 from tests.live_servers import free_port
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from api.main import create_app
-from api.security_headers import CONTENT_SECURITY_POLICY
+from api.middleware.security_headers import CONTENT_SECURITY_POLICY
 from api.settings import Settings
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from api.rate_limit import ClientRateLimiter
+from api.middleware.rate_limit import ClientRateLimiter
 from tests.live_servers import FakeRasa, Gateway, start_gateway
 
 LIMIT = 6

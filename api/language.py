@@ -7,6 +7,8 @@ import unicodedata
 from itertools import pairwise
 from typing import Final
 
+from api.buttons import is_button_payload
+
 # The one list of languages (kakekomi_common.languages); re-exported for the gateway.
 from kakekomi_common.languages import CODES as LANGUAGES
 from kakekomi_common.languages import Language
@@ -110,8 +112,8 @@ def _marker_scores(text: str) -> dict[Language, int]:
 def detect(text: str) -> Language | None:
     """Guess the language of ``text``; None when there is no clear signal."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
-    if text.lstrip().startswith("/"):
-        return None  # a button payload such as "/affirm", not something the person wrote
+    if is_button_payload(text):  # after NFKC, a full-width "／" counts too
+        return None
     by_script = _script_language(text)
     if by_script:
         return by_script

@@ -14,6 +14,7 @@ import logging
 import re
 from typing import Any, Final
 
+from api.buttons import is_button_payload
 from api.escalation.handoff import Contact, Urgency, build_handoff
 from api.escalation.service import EscalationService, EscalationUnavailable
 from api.sessions import Handoff, Session
@@ -41,7 +42,7 @@ def remember_handoff_request(session: Session, custom: Any) -> None:
 def contact_from(text: str) -> Contact | None:
     """Her answer as a contact; None when she skipped (any button payload, e.g. /deny)."""
     value = text.strip()[:MAX_CONTACT_CHARS]
-    if not value or value.startswith("/"):
+    if not value or is_button_payload(value):
         return None
     lowered = value.lower()
     if _EMAIL.search(value):

@@ -6,13 +6,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import Any
 
 import httpx
-from fastapi import Request
 
 from api.escalation.delivery import DeliveryWorker, make_client
-from api.escalation.outbox import make_outbox
+from api.escalation.outbox import OutboxFigures, make_outbox
 from api.escalation.settings import EscalationSettings, signing_key_path
 from kakekomi_ngo.keys import (
     NgoPublicKey,
@@ -29,15 +28,10 @@ class EscalationUnavailable(RuntimeError):
     """No NGO is configured (or the service is not started): nothing can be sent."""
 
 
-class EscalationStats(TypedDict):
-    """What /api/admin/outbox shows: counts and an age, never content."""
+class EscalationFigures(OutboxFigures):
+    """What /api/admin/outbox shows: whether an NGO is configured, and the outbox figures."""
 
     configured: bool
-    queued: int
-    retrying: int
-    delivered: int
-    dead: int
-    oldest_undelivered_age_seconds: float | None
 
 
 class EscalationService:
@@ -130,7 +124,7 @@ class EscalationService:
         log.info("escalation.queued id=%s", handoff_id)
         return handoff_id
 
-    async def stats(self) -> EscalationStats:
+    async def stats(self) -> EscalationFigures:
         """Outbox counts and the age of the oldest undelivered escalation."""
         if not self._started:
             raise EscalationUnavailable("the escalation service is not started")
@@ -139,10 +133,4 @@ class EscalationService:
         except Exception as exc:  # a shared database that is down or unreachable
             log.warning("escalation.outbox_unreadable error=%s", type(exc).__name__)
             raise EscalationUnavailable("the outbox cannot be read") from exc
-        return EscalationStats(configured=self.configured, **figures)
-
-
-async def get_escalation_service(request: Request) -> EscalationService:
-    """FastAPI dependency (async: no worker-thread hop): the lifespan's ``app.state.escalation``."""
-    service: EscalationService = request.app.state.escalation
-    return service
+        return EscalationFigures(configured=self.configured, **figures)

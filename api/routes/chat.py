@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import get_contacts, get_custom_handler, get_rasa, get_sessions
-from api.directory import EmergencyContact
+from api.buttons import is_button_payload
+from api.deps import ContactsDep, CustomHandlerDep, EscalationDep, RasaDep, SessionsDep
 from api.escalation.consent import answer_contact_question
-from api.escalation.service import EscalationService, get_escalation_service
 from api.fallback import fallback_body
-from api.hooks import CustomHandler
 from api.language import Language, detect
-from api.rasa_client import RasaClient, RasaUnavailable
+from api.rasa_client import RasaUnavailable
 from api.schemas import Button, ChatRequest, ChatResponse, Message, Problem, TooManyMessages
-from api.sessions import SessionStore, SessionsUnavailable, is_session_id
+from api.sessions import SessionsUnavailable, is_session_id
 
 logger = logging.getLogger("kakekomi.chat")
 router = APIRouter(prefix="/api", tags=["chat"])
-
-
-def is_payload(text: str) -> bool:
-    """True for a button payload such as ``/ask_visa`` rather than the person's words."""
-    return text.startswith("/")
 
 
 def message_language(requested: Language | None, text: str) -> Language | None:
     """The widget's choice, else the language detected in her text; None if neither says."""
     if requested is not None:
         return requested
-    return None if is_payload(text) else detect(text)
+    return None if is_button_payload(text) else detect(text)
 
 
 def _is_text(value: object) -> bool:
@@ -72,11 +65,11 @@ def to_message(reply: dict[str, Any]) -> Message | None:
 async def chat(
     body: ChatRequest,
     request: Request,
-    rasa: Annotated[RasaClient, Depends(get_rasa)],
-    sessions: Annotated[SessionStore, Depends(get_sessions)],
-    contacts: Annotated[tuple[EmergencyContact, ...], Depends(get_contacts)],
-    handle_custom: Annotated[CustomHandler, Depends(get_custom_handler)],
-    escalation: Annotated[EscalationService, Depends(get_escalation_service)],
+    rasa: RasaDep,
+    sessions: SessionsDep,
+    contacts: ContactsDep,
+    handle_custom: CustomHandlerDep,
+    escalation: EscalationDep,
 ) -> ChatResponse | JSONResponse:
     """Send the person's message (or a button's payload) to the assistant and relay its replies."""
     # Should the session store fail (shared Redis out of reach), the emergency numbers go out
@@ -102,7 +95,7 @@ async def chat(
         text, metadata["handoff"] = await answer_contact_question(
             session, pending, text, escalation
         )
-    elif not is_payload(text):
+    elif not is_button_payload(text):
         session.recent_texts.append(text)
     await sessions.save(session)
     try:
@@ -143,9 +136,7 @@ _FORGET_RESPONSES: dict[int | str, dict[str, Any]] = {
     response_class=Response,
     responses=_FORGET_RESPONSES,
 )
-async def forget(
-    session: str, sessions: Annotated[SessionStore, Depends(get_sessions)]
-) -> Response:
+async def forget(session: str, sessions: SessionsDep) -> Response:
     """Forget a conversation at once (the quick exit); Rasa's copy expires on its own."""
     try:
         await sessions.forget(session)

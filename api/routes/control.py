@@ -8,17 +8,13 @@ gets a 404. Rasa's host stays the configured loopback address; only the port mov
 
 from __future__ import annotations
 
-import hmac
 import logging
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from api.deps import get_app_settings, get_rasa
-from api.rasa_client import RasaClient
-from api.routes.admin import is_local_request
-from api.settings import Settings
+from api.access import has_bearer_token, is_local_request
+from api.deps import RasaDep, SettingsDep
 
 logger = logging.getLogger("kakekomi.control")
 router = APIRouter(include_in_schema=False)
@@ -37,23 +33,14 @@ class Switched(BaseModel):
     drained: bool
 
 
-def require_supervisor(
-    request: Request, settings: Annotated[Settings, Depends(get_app_settings)]
-) -> None:
+def require_supervisor(request: Request, settings: SettingsDep) -> None:
     """Allow only a local caller with the per-run control token; 404 for anyone else."""
-    token = settings.control_token
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if (
-        token is None
-        or not is_local_request(request)
-        or scheme.lower() != "bearer"
-        or not hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode())
-    ):
+    if not (is_local_request(request) and has_bearer_token(request, settings.control_token)):
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="Not Found")
 
 
 @router.post("/api/control/rasa", dependencies=[Depends(require_supervisor)])
-async def switch_rasa(body: RasaSwitch, rasa: Annotated[RasaClient, Depends(get_rasa)]) -> Switched:
+async def switch_rasa(body: RasaSwitch, rasa: RasaDep) -> Switched:
     """Send new messages to Rasa on ``port``; answer once the old one has none in flight."""
     old = rasa.rasa_port
     drained = await rasa.switch(body.port)

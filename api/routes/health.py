@@ -6,16 +6,14 @@ of seconds (``RasaClient.checks``). Which part is down is told only to an operat
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.deps import get_rasa
-from api.escalation.service import EscalationService, get_escalation_service
-from api.rasa_client import RasaClient
-from api.routes.admin import has_admin_token, is_local_request
+from api.access import is_operator
+from api.deps import EscalationDep, RasaDep
 from api.schemas import Status
 
 router = APIRouter(tags=["health"])
@@ -41,13 +39,11 @@ async def healthz() -> Status:
     responses={503: {"model": Readiness, "description": "Rasa or the action server is not up"}},
 )
 async def readyz(
-    request: Request,
-    rasa: Annotated[RasaClient, Depends(get_rasa)],
-    escalation: Annotated[EscalationService, Depends(get_escalation_service)],
+    request: Request, rasa: RasaDep, escalation: EscalationDep
 ) -> Readiness | JSONResponse:
     """Answer 200 only when Rasa, its REST channel and the action server all answer."""
     checks = await rasa.checks()
-    operator = is_local_request(request) or has_admin_token(request, escalation)
+    operator = is_operator(request, escalation.settings.admin_token)
     answer = Readiness(
         status="ready" if all(checks.values()) else "not ready",
         checks=checks if operator else None,

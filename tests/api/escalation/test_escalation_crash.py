@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from api.escalation.outbox import Outbox
+from api.escalation.outbox import SqliteOutbox
 from kakekomi_ngo import protocol
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ async def test_sigkill_mid_delivery_then_restart_delivers_each_once(
     receiver = start_receiver(ngo)
     relay = HoldingRelay(receiver.url)
     data_dir = tmp_path / "data"
-    outbox = Outbox(data_dir)
+    outbox = SqliteOutbox(data_dir)
     await outbox.open()
     try:
         for handoff_id in IDS:

@@ -22,7 +22,7 @@ from api.escalation.delivery import (
     next_delay,
     parse_retry_after,
 )
-from api.escalation.outbox import Outbox
+from api.escalation.outbox import SqliteOutbox
 from kakekomi_ngo import protocol
 from kakekomi_ngo.keys import load_or_create_signing_key, load_signing_public_key
 
@@ -55,9 +55,9 @@ async def running_worker(
     ids: Sequence[str] = ("e-1",),
     schedule: Sequence[float] = FAST,
     request_timeout: float = 2.0,
-) -> AsyncIterator[Outbox]:
+) -> AsyncIterator[SqliteOutbox]:
     """An outbox holding encrypted handoffs and a worker delivering them to url."""
-    outbox = Outbox(tmp_path / "data")
+    outbox = SqliteOutbox(tmp_path / "data")
     await outbox.open()
     for handoff_id in ids:
         body = protocol.encrypt_handoff(handoff(handoff_id), ngo.key.public_key())
@@ -81,7 +81,7 @@ async def running_worker(
     await outbox.close()
 
 
-def delivered(outbox: Outbox, count: int = 1) -> Any:
+def delivered(outbox: SqliteOutbox, count: int = 1) -> Any:
     async def check() -> bool:
         stats = await outbox.stats()
         return stats["delivered"] == count and stats["queued"] + stats["retrying"] == 0
@@ -89,7 +89,7 @@ def delivered(outbox: Outbox, count: int = 1) -> Any:
     return check
 
 
-def dead(outbox: Outbox, count: int = 1) -> Any:
+def dead(outbox: SqliteOutbox, count: int = 1) -> Any:
     async def check() -> bool:
         return (await outbox.stats())["dead"] == count
 

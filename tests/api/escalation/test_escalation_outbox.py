@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from api.escalation.outbox import OUTBOX_NAME, Outbox
+from api.escalation.outbox import OUTBOX_NAME, SqliteOutbox
 
 pytestmark = pytest.mark.anyio
 
@@ -21,14 +21,16 @@ BODY = b'{"id":"e-1","version":1,"suite":"X25519-HKDF-SHA256-CHACHA20POLY1305","
 
 
 @pytest.fixture
-async def outbox(tmp_path: Path) -> AsyncIterator[Outbox]:
-    box = Outbox(tmp_path / "data")
+async def outbox(tmp_path: Path) -> AsyncIterator[SqliteOutbox]:
+    box = SqliteOutbox(tmp_path / "data")
     await box.open()
     yield box
     await box.close()
 
 
-async def test_the_file_is_wal_owner_only_and_holds_only_delivery_state(outbox: Outbox) -> None:
+async def test_the_file_is_wal_owner_only_and_holds_only_delivery_state(
+    outbox: SqliteOutbox,
+) -> None:
     await outbox.enqueue("e-1", BODY)
     data_dir = outbox.path.parent
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
@@ -53,7 +55,7 @@ async def test_the_file_is_wal_owner_only_and_holds_only_delivery_state(outbox: 
     assert tables == {"outbox", "counters"}
 
 
-async def test_a_delivered_body_leaves_no_trace_in_any_file(outbox: Outbox) -> None:
+async def test_a_delivered_body_leaves_no_trace_in_any_file(outbox: SqliteOutbox) -> None:
     marker = b"MARKER-ciphertext-9f2c" * 20
     await outbox.enqueue("e-1", marker)
     await outbox.enqueue("e-2", BODY)

@@ -25,9 +25,10 @@ def has_bearer_token(request: Request, token: SecretStr | None) -> bool:
     if token is None:
         return False
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    given = given.strip()
     if scheme.lower() != "bearer" or not given:
-        return False
-    return hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode())
+        return False  # an empty token set by mistake must not match an empty header
+    return hmac.compare_digest(given.encode(), token.get_secret_value().encode())
 
 
 def is_operator(request: Request, admin_token: SecretStr | None) -> bool:

@@ -167,6 +167,19 @@ async def test_without_a_control_token_there_is_no_switch(settings: Settings) ->
     assert "/api/control/rasa" not in schema["paths"]
 
 
+async def test_an_empty_control_token_does_not_match_an_empty_bearer(settings: Settings) -> None:
+    rasas = TwoRasas()
+    empty = settings.model_copy(update={"control_token": SecretStr(""), "rasa_port": OLD})
+    async with gateway(empty, rasas) as http:
+        answers = [
+            (await http.post("/api/control/rasa", json={"port": NEW}, headers=headers)).status_code
+            for headers in ({"authorization": "Bearer "}, {"authorization": "Bearer  "})
+        ]
+        await http.post("/api/chat", json={"text": "hello"})
+    assert answers == [404, 404]
+    assert rasas.messages == [(OLD, "hello")]
+
+
 async def test_a_port_out_of_range_is_refused(supervised: Settings) -> None:
     async with gateway(supervised, TwoRasas()) as http:
         for port in (0, 70000, "x"):

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import directory
+from actions import cards, directory, hours
 
 
-def send_contacts(dispatcher: CollectingDispatcher, topic: str, language: str) -> None:
-    """One message with the topic's contacts (emergency numbers first), then the check note."""
-    entries = directory.entries_for(topic)
-    # Emergency numbers always lead, whatever their place in the file.
-    entries.sort(key=lambda entry: entry["kind"] != "emergency")
-    if not entries:
+def send_contacts(
+    dispatcher: CollectingDispatcher,
+    topic: str,
+    language: str,
+    now: datetime.datetime | None = None,
+) -> None:
+    """One message with the topic's contacts as text and as cards, then the check note."""
+    items = cards.cards_for(topic, language, now or hours.japan_now())
+    if not items:
         return
-    dispatcher.utter_message(text="\n".join(directory.render(entry, language) for entry in entries))
-    if not all(entry["partner_confirmed"] for entry in entries):
+    by_id = {entry["id"]: entry for entry in directory.entries_for(topic)}
+    text = "\n".join(directory.render(by_id[item["id"]], language) for item in items)
+    # The text is for clients that show text only; the widget draws the cards instead.
+    dispatcher.utter_message(text=text, json_message={"contacts": items})
+    if not all(item["confirmed"] for item in items):
         dispatcher.utter_message(response="utter_contacts_check")
 
 
 class ActionContacts(Action):
     """Sends the contacts for the latest intent, in the person's language."""
+
+    # Which time it is in Japan; tests put a fixed clock here.
+    clock: Callable[[], datetime.datetime] = staticmethod(hours.japan_now)
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -34,5 +45,5 @@ class ActionContacts(Action):
     ) -> list[dict[str, Any]]:
         """Dispatches the contacts for the intent of the latest message."""
         topic = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
-        send_contacts(dispatcher, topic, tracker.get_slot("language") or "en")
+        send_contacts(dispatcher, topic, tracker.get_slot("language") or "en", self.clock())
         return []

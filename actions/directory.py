@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from actions import hours
 from kakekomi_common.languages import CODES as LANGUAGES
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "bot" / "directory.yml"
@@ -21,28 +22,69 @@ def directory_path() -> Path:
     return Path(os.environ.get("KAKEKOMI_DIRECTORY", DEFAULT_PATH))
 
 
-def problems(entries: list[dict[str, Any]]) -> list[str]:
-    """What is wrong with the entries: missing fields, a `verified` that is not a date."""
+def _schedule_problem(entry: dict[str, Any]) -> str | None:
+    languages = entry.get("languages")
+    if languages is not None and (
+        not isinstance(languages, list) or not set(languages) <= set(LANGUAGES)
+    ):
+        return f"languages must be a list of {', '.join(LANGUAGES)}"
+    if entry.get("open") is None:
+        return None  # hours not stated by the source: shown as unknown
+    if not isinstance(entry["open"], list) or not entry["open"]:
+        return "open must be a list of slots (or absent when the hours are unknown)"
+    try:
+        slots = [hours.parse_slot(raw) for raw in entry["open"]]
+    except ValueError as exc:
+        return str(exc)
+    if any(not set(slot.languages) <= set(LANGUAGES) for slot in slots):
+        return f"a slot's languages must be among {', '.join(LANGUAGES)}"
+    return None
+
+
+def problems(entries: list[dict[str, Any]], kinds: dict[str, Any] | None = None) -> list[str]:
+    """What is wrong with the entries: missing fields, a bad date, bad hours, an unnamed kind."""
     found = []
     for entry in entries:
         missing = [field for field in REQUIRED_FIELDS if entry.get(field) in (None, "", [])]
         missing += [f"name.{lang}" for lang in LANGUAGES if not entry.get("name", {}).get(lang)]
+        if kinds is not None and entry.get("kind"):
+            kind, label = entry["kind"], kinds.get(entry["kind"]) or {}
+            missing += [f"kinds.{kind}.{lang}" for lang in LANGUAGES if not label.get(lang)]
         if missing:
             found.append(f"directory entry {entry.get('id')!r} lacks {', '.join(missing)}")
         elif not isinstance(entry["verified"], datetime.date):
             found.append(f"directory entry {entry.get('id')!r}: verified is not a YYYY-MM-DD date")
+        elif (problem := _schedule_problem(entry)) is not None:
+            found.append(f"directory entry {entry.get('id')!r}: {problem}")
     return found
 
 
 @functools.lru_cache(maxsize=4)
-def load(path: Path) -> list[dict[str, Any]]:
-    """Loads and checks the directory's entries; a broken file fails loudly."""
+def _read(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        entries = (yaml.safe_load(handle) or {}).get("entries") or []
-    found = problems(entries)
+        data = yaml.safe_load(handle) or {}
+    found = problems(data.get("entries") or [], data.get("kinds") or {})
     if found:
         raise ValueError(found[0])
+    return data
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    """Loads and checks the directory's entries; a broken file fails loudly."""
+    entries: list[dict[str, Any]] = _read(path).get("entries") or []
     return entries
+
+
+def helps_with(kind: str, language: str, path: Path | None = None) -> str:
+    """What an entry of this kind helps with, in the person's language (the file's `kinds`)."""
+    label = (_read(path or directory_path()).get("kinds") or {}).get(kind) or {}
+    return str(label.get(language) or label.get("en") or kind)
+
+
+def slots(entry: dict[str, Any]) -> list[hours.Slot] | None:
+    """The entry's opening slots, or None when its source does not state its hours."""
+    raw = entry.get("open")
+    return None if raw is None else [hours.parse_slot(item) for item in raw]
 
 
 def entries_for(topic: str, path: Path | None = None) -> list[dict[str, Any]]:
@@ -50,7 +92,8 @@ def entries_for(topic: str, path: Path | None = None) -> list[dict[str, Any]]:
     return [entry for entry in load(path or directory_path()) if topic in entry["topics"]]
 
 
-def _localised(value: Any, language: str) -> str | None:
+def localised(value: Any, language: str) -> str | None:
+    """A per-language value in `language`, else in English; a plain value as it is."""
     if isinstance(value, dict):
         return value.get(language) or value.get("en")
     return value
@@ -58,16 +101,16 @@ def _localised(value: Any, language: str) -> str | None:
 
 def render(entry: dict[str, Any], language: str) -> str:
     """One entry as plain text lines, in the person's language."""
-    head = _localised(entry["name"], language)
+    head = localised(entry["name"], language)
     if entry.get("phone"):
         head += f": {entry['phone']}"
     if entry.get("alt_phone"):
-        note = _localised(entry.get("alt_phone_note"), language)
+        note = localised(entry.get("alt_phone_note"), language)
         head += f" / {entry['alt_phone']}" + (f" ({note})" if note else "")
     if not entry["partner_confirmed"]:
         head += " *"
     lines = [head]
-    hours = _localised(entry.get("hours"), language)
+    hours = localised(entry.get("hours"), language)
     if hours:
         lines.append(f"  {hours}")
     if entry.get("web"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
@@ -30,11 +31,47 @@ class Button(BaseModel):
     payload: str
 
 
+class Contact(BaseModel):
+    """A place she can call or write to, from the directory, as it stands at the answer."""
+
+    id: str = Field(description="The directory entry's id, e.g. `houterasu`.")
+    kind: str = Field(description="emergency, police, legal, labour, shelter, return, embassy…")
+    emergency: bool = Field(description="110 or 119: first after an emergency.")
+    name: str = Field(description="Its name in the conversation's language.")
+    helps_with: str = Field(description="What it helps with, in the conversation's language.")
+    phone: str | None = Field(description="The number as written; null if it has no phone.")
+    dial: str | None = Field(description="What a `tel:` link dials: digits and a leading +.")
+    alt_phone: str | None = None
+    alt_dial: str | None = None
+    alt_phone_note: str | None = Field(None, description="When to use the other number.")
+    web: str | None = Field(None, description="Its web page (https).")
+    languages: list[Language] = Field(
+        description="The languages it answers in, as its source says; empty: not stated."
+    )
+    languages_more: bool = Field(False, description="The source adds “and more languages”.")
+    speaks_your_language: bool
+    hours: str | None = Field(description="Its hours as its source words them; null: unknown.")
+    status: Literal["open", "closed", "unknown"] = Field(
+        description="Answering now, in her language where its hours differ by language "
+        "(computed when the answer was made, Japan time); unknown when its hours are not known."
+    )
+    opens_at: datetime | None = Field(description="When closed: when it next opens.")
+    closes_at: datetime | None = Field(
+        description="When open: when it closes; null when it never does."
+    )
+    confirmed: bool = Field(description="Confirmed by a partner NGO; if not, ask her to check.")
+
+
 class Message(BaseModel):
-    """One bubble of the assistant's reply."""
+    """One bubble of the assistant's reply; contacts, if any, are its text as cards."""
 
     text: str
     buttons: list[Button] = Field(default_factory=list)
+    contacts: list[Contact] = Field(
+        default_factory=list,
+        description="The contacts this message lists, in the order to try them: open ones "
+        "first, those in her language first among them, 110 and 119 first after an emergency.",
+    )
 
 
 class ChatRequest(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 
 from api.buttons import is_button_payload
 from api.deps import ContactsDep, CustomHandlerDep, EscalationDep, RasaDep, SessionsDep
@@ -14,7 +15,15 @@ from api.escalation.consent import answer_contact_question
 from api.fallback import fallback_body
 from api.language import Language, detect
 from api.rasa_client import RasaUnavailable
-from api.schemas import Button, ChatRequest, ChatResponse, Message, Problem, TooManyMessages
+from api.schemas import (
+    Button,
+    ChatRequest,
+    ChatResponse,
+    Contact,
+    Message,
+    Problem,
+    TooManyMessages,
+)
 from api.sessions import SessionsUnavailable, is_session_id
 
 logger = logging.getLogger("kakekomi.chat")
@@ -51,6 +60,30 @@ def to_message(reply: dict[str, Any]) -> Message | None:
         if isinstance(b, dict) and _is_text(b.get("title")) and _is_text(b.get("payload"))
     ]
     return Message(text=_well_formed(text), buttons=buttons)
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+def to_contacts(custom: Any) -> list[Contact]:
+    """The typed contacts of a ``{"contacts": [...]}`` custom payload; malformed items dropped."""
+    raw = custom.get("contacts") if isinstance(custom, dict) else None
+    found = []
+    for item in raw if isinstance(raw, list) else []:
+        if _has_surrogate(item):
+            continue  # cannot be encoded in our answer
+        try:
+            found.append(Contact.model_validate(item))
+        except ValidationError:
+            continue  # one bad item must not cost her the others, nor a 500
+    return found
 
 
 @router.post(
@@ -107,6 +140,10 @@ async def chat(
     for reply in replies:
         if "custom" in reply:
             handle_custom(session, reply["custom"])
+            # The contacts ride beside the text they follow in Rasa's output.
+            cards = to_contacts(reply["custom"])
+            if cards and messages:
+                messages[-1].contacts = cards
         message = to_message(reply)
         if message is not None:
             messages.append(message)

@@ -235,5 +235,9 @@ async def test_broken_unicode_from_the_assistant_is_repaired_not_a_crash(
     response = await client.post("/api/chat", json={"text": "hi"})
     assert response.status_code == 200
     assert response.json()["messages"] == [
-        {"text": "ok \ufffd \ufffd", "buttons": [{"title": "\ufffd", "payload": "/p"}]}
+        {
+            "text": "ok \ufffd \ufffd",
+            "buttons": [{"title": "\ufffd", "payload": "/p"}],
+            "contacts": [],
+        }
     ]

@@ -124,7 +124,7 @@ def test_a_conversation_alternates_between_gateways_through_the_handoff(
     assert cluster.say(b, "ok", session) == {
         "session": session,
         "language": "es",
-        "messages": [{"text": "eco ok", "buttons": []}],
+        "messages": [{"text": "eco ok", "buttons": [], "contacts": []}],
     }
     cluster.say(a, HELP, session)
     asked = cluster.say(a, "/affirm", session)  # her yes, recorded by a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from contextlib import ExitStack
 from pathlib import Path
@@ -195,8 +196,12 @@ async def test_replies_keep_text_and_buttons_and_custom_items_go_to_the_hook(
     response = await say(client, "hello")
     assert response.status_code == 200
     assert response.json()["messages"] == [
-        {"text": "First.", "buttons": []},
-        {"text": "Choose:", "buttons": [{"title": "My rights", "payload": "/ask_rights"}]},
+        {"text": "First.", "buttons": [], "contacts": []},
+        {
+            "text": "Choose:",
+            "buttons": [{"title": "My rights", "payload": "/ask_rights"}],
+            "contacts": [],
+        },
     ]
     assert received == [(response.json()["session"], {"escalate": "consent_given"})]
 
@@ -407,3 +412,58 @@ async def test_text_is_stripped_and_2000_characters_are_accepted(
     response = await say(client, "  " + "あ" * 2000 + "\n")
     assert response.status_code == 200
     assert rasa.messages[-1]["message"] == "あ" * 2000
+
+
+# Contacts as typed items beside the text
+
+CARD = {
+    "id": "houterasu",
+    "kind": "legal",
+    "emergency": False,
+    "name": "Houterasu",
+    "helps_with": "Legal advice",
+    "phone": "0570-078377",
+    "dial": "0570078377",
+    "alt_phone": None,
+    "alt_dial": None,
+    "alt_phone_note": None,
+    "web": None,
+    "languages": ["th", "tl", "es"],
+    "languages_more": True,
+    "speaks_your_language": False,
+    "hours": "Mon–Fri 9:00–17:00",
+    "status": "closed",
+    "opens_at": "2026-12-07T09:00:00+09:00",
+    "closes_at": None,
+    "confirmed": False,
+}
+
+
+async def test_contacts_ride_beside_the_text_they_follow_and_bad_items_are_dropped(
+    client: httpx.AsyncClient, rasa: FakeRasa
+) -> None:
+    broken = [{**CARD, "status": "maybe"}, {**CARD, "name": "bad \ud800"}, "x", {"id": "y"}]
+    replies = [
+        {"text": "Houterasu: 0570-078377 *"},
+        {"custom": {"contacts": [CARD, *broken]}},
+        {"text": "Please check."},
+    ]
+    # Escaped as Rasa's JSON would carry it: a lone surrogate is valid JSON.
+    rasa.reply = lambda body: httpx.Response(
+        200, content=json.dumps(replies).encode(), headers={"content-type": "application/json"}
+    )
+    response = await say(client, "hello")
+    assert response.status_code == 200
+    first, second = response.json()["messages"]
+    assert first["text"] == "Houterasu: 0570-078377 *"
+    assert first["contacts"] == [CARD]
+    assert second["contacts"] == []
+
+
+async def test_the_openapi_schema_documents_the_contacts(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    contact = schema["components"]["schemas"]["Contact"]
+    assert {"dial", "status", "opens_at", "languages", "confirmed"} <= set(contact["required"])
+    assert contact["properties"]["status"]["enum"] == ["open", "closed", "unknown"]
+    message = schema["components"]["schemas"]["Message"]
+    assert message["properties"]["contacts"]["items"] == {"$ref": "#/components/schemas/Contact"}

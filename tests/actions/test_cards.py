@@ -1,0 +1,175 @@
+"""Contact cards: opening hours in Japan time, public holidays, and the order to try them."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+
+import pytest
+import yaml
+from rasa_sdk.executor import CollectingDispatcher
+from trackers import tracker
+
+from actions import cards, directory, hours
+from actions.contacts import ActionContacts
+
+JST = hours.JAPAN
+WEEKDAY_AFTERNOON = datetime.datetime(2026, 12, 9, 15, 0, tzinfo=JST)  # a Wednesday
+SUNDAY_NIGHT = datetime.datetime(2026, 12, 6, 23, 30, tzinfo=JST)
+HOLIDAY = datetime.datetime(2026, 11, 23, 14, 0, tzinfo=JST)  # Labour Thanksgiving, a Monday
+TWO_AM_TUESDAY = datetime.datetime(2026, 12, 8, 2, 0, tzinfo=JST)
+
+
+def ids(topic: str, language: str, now: datetime.datetime) -> list[str]:
+    return [card["id"] for card in cards.cards_for(topic, language, now)]
+
+
+def by_id(topic: str, language: str, now: datetime.datetime) -> dict[str, dict]:
+    return {card["id"]: card for card in cards.cards_for(topic, language, now)}
+
+
+def test_public_holidays_come_from_the_offline_calendar() -> None:
+    assert hours.is_public_holiday(datetime.date(2026, 11, 23))
+    assert hours.is_public_holiday(datetime.date(2027, 1, 11))  # Coming of Age Day
+    assert not hours.is_public_holiday(datetime.date(2026, 12, 9))
+
+
+def test_weekday_afternoon_the_line_in_her_language_comes_first() -> None:
+    assert ids("ask_rights", "th", WEEKDAY_AFTERNOON) == [
+        "houterasu",  # open, Thai
+        "police",  # open
+        "tokyo_police_english",  # open
+        "labour_hotline",  # opens at 17:00
+    ]
+    houterasu = by_id("ask_rights", "th", WEEKDAY_AFTERNOON)["houterasu"]
+    assert houterasu["status"] == "open"
+    assert houterasu["closes_at"] == "2026-12-09T17:00:00+09:00"
+    assert houterasu["speaks_your_language"] is True
+    labour = by_id("ask_rights", "th", WEEKDAY_AFTERNOON)["labour_hotline"]
+    assert (labour["status"], labour["opens_at"]) == ("closed", "2026-12-09T17:00:00+09:00")
+
+
+def test_in_english_the_english_police_line_leads() -> None:
+    assert ids("ask_rights", "en", WEEKDAY_AFTERNOON)[0] == "tokyo_police_english"
+
+
+def test_sunday_night_only_lines_open_now_lead_and_closed_ones_say_when_they_open() -> None:
+    assert ids("ask_rights", "th", SUNDAY_NIGHT) == [
+        "police",
+        "tokyo_police_english",
+        "houterasu",  # closed, but in Thai
+        "labour_hotline",
+    ]
+    houterasu = by_id("ask_rights", "th", SUNDAY_NIGHT)["houterasu"]
+    assert (houterasu["status"], houterasu["opens_at"]) == (
+        "closed",
+        "2026-12-07T09:00:00+09:00",
+    )
+    assert houterasu["closes_at"] is None
+
+
+def test_on_a_public_holiday_weekday_lines_are_closed_and_holiday_hours_apply() -> None:
+    found = by_id("ask_rights", "th", HOLIDAY)
+    assert found["houterasu"]["status"] == "closed"
+    assert found["houterasu"]["opens_at"] == "2026-11-24T09:00:00+09:00"
+    assert found["labour_hotline"]["status"] == "open"  # 土日祝 9:00–21:00
+    assert ids("ask_rights", "th", HOLIDAY) == [
+        "police",
+        "tokyo_police_english",
+        "labour_hotline",
+        "houterasu",
+    ]
+
+
+def test_a_run_of_holidays_is_skipped_when_saying_when_it_opens() -> None:
+    golden_week_sunday = datetime.datetime(2027, 5, 2, 12, 0, tzinfo=JST)
+    houterasu = by_id("ask_rights", "th", golden_week_sunday)["houterasu"]
+    assert houterasu["opens_at"] == "2027-05-06T09:00:00+09:00"
+
+
+def test_a_lunch_break_closes_and_reopens() -> None:
+    lunch = datetime.datetime(2026, 12, 9, 12, 45, tzinfo=JST)
+    iom = by_id("ask_embassy", "en", lunch)["iom_japan"]
+    assert (iom["status"], iom["opens_at"]) == ("closed", "2026-12-09T13:30:00+09:00")
+    morning = by_id("ask_embassy", "en", lunch.replace(hour=10))["iom_japan"]
+    assert (morning["status"], morning["closes_at"]) == ("open", "2026-12-09T12:30:00+09:00")
+
+
+def test_hours_per_language_a_thai_chat_at_2am_is_closed_the_japanese_phone_is_open() -> None:
+    thai = by_id("ask_shelter", "th", TWO_AM_TUESDAY)["dv_soudan_plus"]
+    japanese = by_id("ask_shelter", "ja", TWO_AM_TUESDAY)["dv_soudan_plus"]
+    assert (thai["status"], thai["opens_at"]) == ("closed", "2026-12-08T12:00:00+09:00")
+    assert (japanese["status"], japanese["closes_at"]) == ("open", None)
+
+
+def test_an_open_line_in_any_time_zone_of_the_clock_is_judged_in_japan_time() -> None:
+    # 06:00 UTC on a Wednesday is 15:00 in Japan.
+    utc = WEEKDAY_AFTERNOON.astimezone(datetime.timezone.utc)
+    assert by_id("ask_rights", "th", utc)["houterasu"]["status"] == "open"
+
+
+def test_unknown_hours_stay_unknown() -> None:
+    embassy = by_id("ask_embassy", "th", WEEKDAY_AFTERNOON)["embassy_thailand"]
+    assert (embassy["status"], embassy["opens_at"], embassy["hours"]) == ("unknown", None, None)
+
+
+@pytest.mark.parametrize("now", [WEEKDAY_AFTERNOON, SUNDAY_NIGHT, HOLIDAY])
+@pytest.mark.parametrize("language", ["en", "ja", "th", "tl", "es"])
+def test_in_an_emergency_110_then_119_lead(now: datetime.datetime, language: str) -> None:
+    assert ids("emergency", language, now)[:2] == ["police", "ambulance"]
+
+
+def test_cards_carry_tel_numbers_from_the_directory_only() -> None:
+    raw = directory.DEFAULT_PATH.read_text(encoding="utf-8")
+    for topic in ("emergency", "ask_rights", "ask_embassy", "ask_shelter", "ask_debt"):
+        for card in cards.cards_for(topic, "es", WEEKDAY_AFTERNOON):
+            if card["phone"]:
+                assert card["phone"] in raw
+                assert card["dial"] == card["phone"].replace("-", "")
+            else:
+                assert card["dial"] is None
+    houterasu = by_id("ask_debt", "es", WEEKDAY_AFTERNOON)["houterasu"]
+    assert (houterasu["dial"], houterasu["alt_dial"]) == ("0570078377", "05037545430")
+    assert houterasu["helps_with"] == "Asesoría legal"
+    assert houterasu["confirmed"] is False
+
+
+def test_the_action_sends_the_cards_beside_the_text_at_its_clock() -> None:
+    action = ActionContacts()
+    action.clock = lambda: SUNDAY_NIGHT  # type: ignore[method-assign]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker("ask_rights", "th"), {}))
+    first = dispatcher.messages[0]
+    sent = [card["id"] for card in first["custom"]["contacts"]]
+    assert sent == ["police", "tokyo_police_english", "houterasu", "labour_hotline"]
+    # The text lists the same contacts in the same order.
+    lines = [line for line in first["text"].splitlines() if not line.startswith(" ")]
+    assert lines[0].startswith("ตำรวจ (เหตุฉุกเฉิน): 110")
+    assert "0570-078377" in lines[2]
+
+
+@pytest.mark.parametrize(
+    ("slot", "message"),
+    [
+        ({"days": ["mon"], "from": "17:00", "to": "09:00"}, "end after it starts"),
+        ({"days": ["monday"], "from": "09:00", "to": "17:00"}, "days must be"),
+        ({"days": ["mon"], "from": "9", "to": "17:00"}, "not a HH:MM"),
+        ({"days": "all", "from": "09:00", "to": "17:00", "languages": ["xx"]}, "languages"),
+    ],
+)
+def test_a_bad_opening_slot_fails_loudly(tmp_path, slot: dict, message: str) -> None:
+    entry = {
+        "id": "x",
+        "kind": "legal",
+        "name": dict.fromkeys(directory.LANGUAGES, "X"),
+        "topics": ["ask_debt"],
+        "source": "s",
+        "verified": datetime.date(2026, 1, 1),
+        "partner_confirmed": False,
+        "open": [slot],
+    }
+    path = tmp_path / "directory.yml"
+    kinds = {"legal": dict.fromkeys(directory.LANGUAGES, "Legal")}
+    path.write_text(yaml.safe_dump({"kinds": kinds, "entries": [entry]}))
+    with pytest.raises(ValueError, match=message):
+        directory.load(path)

@@ -66,9 +66,9 @@ def _lifespan(
             else aioredis.from_url(settings.redis_url.get_secret_value())
         )
         app.state.sessions = sessions = (
-            MemorySessionStore(idle_seconds)
+            MemorySessionStore(idle_seconds, max_sessions=settings.max_sessions)
             if redis is None
-            else RedisSessionStore(redis, idle_seconds)
+            else RedisSessionStore(redis, idle_seconds, max_sessions=settings.max_sessions)
         )
         # Messages and readiness probes each have their own client (a flood of probes never
         # takes a connection a message needs); a poisoned message pool is replaced.

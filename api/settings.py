@@ -37,6 +37,9 @@ class Settings(EscalationSettings):
     rasa_port: int = Field(default=env.DEFAULT_RASA_PORT, ge=1, le=65535)
     actions_port: int = Field(default=env.DEFAULT_ACTIONS_PORT, ge=1, le=65535)
     session_idle_minutes: float = Field(default=env.DEFAULT_SESSION_IDLE_MINUTES, gt=0)
+    # Conversations kept at once (each about 9 KiB at most); past it a new one gets the
+    # emergency numbers (503) until some expire. Counted in Redis when sessions live there.
+    max_sessions: int = Field(default=20_000, ge=1)
     rasa_timeout_seconds: float = Field(default=10.0, gt=0)
     directory_path: Path = DEFAULT_DIRECTORY_PATH
     environment: Literal["development", "production"] = "development"

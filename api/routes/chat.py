@@ -24,7 +24,7 @@ from api.schemas import (
     Problem,
     TooManyMessages,
 )
-from api.sessions import SessionsUnavailable, is_session_id
+from api.sessions import SessionsFull, SessionsUnavailable, is_session_id
 
 logger = logging.getLogger("kakekomi.chat")
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -103,20 +103,23 @@ async def chat(
     contacts: ContactsDep,
     handle_custom: CustomHandlerDep,
     escalation: EscalationDep,
-) -> ChatResponse | JSONResponse:
+) -> ChatResponse | Response:
     """Send the person's message (or a button's payload) to the assistant and relay its replies."""
     # Should the session store fail (shared Redis out of reach), the emergency numbers go out
     # in her text's language, under the id she sent, so that she continues once it is back.
     own = message_language(body.language, body.text)
     request.state.chat_session = body.session if is_session_id(body.session) else None
     request.state.chat_language = own or "en"
-    session = await sessions.get_or_create(body.session)
+    session = await sessions.open(body.session)
     # Her choice or her text's language, else the conversation's so far, else English.
     language = own or session.language or "en"
     session.language = language
     # Lets the last-resort error handler answer in this session and language.
     request.state.chat_session = session.id
     request.state.chat_language = language
+    if session.new and await sessions.full():
+        logger.warning("chat.sessions_full")
+        return JSONResponse(status_code=503, content=fallback_body(session.id, language, contacts))
     metadata = {
         "language": language,
         "escalation": "available" if escalation.configured else "unavailable",
@@ -130,7 +133,10 @@ async def chat(
         )
     elif not is_button_payload(text):
         session.recent_texts.append(text)
-    await sessions.save(session)
+    if not session.new:
+        # Kept before Rasa answers (an escalation needs her words even if Rasa fails); a new
+        # conversation is kept only once Rasa has answered it.
+        await sessions.save(session)
     try:
         replies = await rasa.send(session.id, text, metadata)
     except RasaUnavailable as exc:
@@ -147,7 +153,22 @@ async def chat(
         message = to_message(reply)
         if message is not None:
             messages.append(message)
-    if session.pending_handoff is not None:
+    if session.new:
+        if await request.is_disconnected():
+            # She left (the quick exit) before the first answer, so before she knew its id:
+            # keep nothing, and drop Rasa's copy where the gateway can (a shared Redis).
+            await sessions.forget(session.id)
+            logger.info("chat.left_before_first_answer")
+            return Response(status_code=204)
+        try:
+            await sessions.save(session)
+        except SessionsFull:
+            await sessions.forget(session.id)
+            logger.warning("chat.sessions_full")
+            return JSONResponse(
+                status_code=503, content=fallback_body(session.id, language, contacts)
+            )
+    elif session.pending_handoff is not None:
         # Her yes: her next message, to whichever gateway, answers the contact question.
         await sessions.save(session)
     return ChatResponse(session=session.id, language=language, messages=messages)

@@ -268,12 +268,14 @@ async def test_the_fallback_numbers_come_from_the_directory_file(
 async def test_the_conversation_goes_on_once_rasa_is_back(
     client: httpx.AsyncClient, rasa: FakeRasa
 ) -> None:
+    first = await say(client, "tulong po")
     rasa.reply = lambda body: httpx.Response(500)
-    down = await say(client, "tulong po")
+    down = await say(client, "tulong po", session=first.json()["session"])
+    assert down.json()["session"] == first.json()["session"]
     rasa.reply = lambda body: httpx.Response(200, json=[{"text": "Nandito ako."}])
     back = await say(client, "ok", session=down.json()["session"])
     assert back.status_code == 200
-    assert back.json()["session"] == down.json()["session"]
+    assert back.json()["session"] == first.json()["session"]
     assert back.json()["language"] == "tl"
     assert texts(back) == ["Nandito ako."]
 
@@ -329,10 +331,12 @@ async def test_an_unexpected_error_is_a_503_with_the_fallback_never_a_500(
     def broken(session: Session, custom: Any) -> None:
         raise RuntimeError("bug")
 
+    hers = (await say(client, "hola")).json()["session"]
     app.dependency_overrides[get_custom_handler] = lambda: broken
     rasa.reply = lambda body: httpx.Response(200, json=[{"custom": {"x": 1}}])
-    first = await say(client, "hola")  # the session already exists when the bug strikes
+    first = await say(client, "hola", session=hers)  # the session exists when the bug strikes
     assert first.status_code == 503
+    assert first.json()["session"] == hers
     assert first.json()["language"] == "es"
     assert texts(first)[1:] == FALLBACK_LINES["es"]
     rasa.reply = lambda body: httpx.Response(200, json=[{"text": "¿Sí?"}])

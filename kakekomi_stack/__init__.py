@@ -8,6 +8,7 @@ Modules, each with a public surface that tests and scripts/bench.py use:
 - ``processes``: the commands and environments of the conversation store, the action
   server, Rasa and the gateway; starting and stopping them.
 - ``stack``: the running stack: readiness, the model swap, stopping in order.
+- ``restarts``: a crashed process is started again after a delay; too many crashes stop all.
 - ``supervisor``: the command line and the watch loop (``main``).
 - ``redis_server``: a private, memory-only redis-server (stdlib only, both environments).
 

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import secrets
+import signal
 import socket
 import sys
 import time
@@ -79,7 +80,21 @@ class Stack:
 
     def exited(self) -> Service | None:
         """The first service whose process has ended, if any."""
-        return next((s for s in self.services if s.process and s.process.poll() is not None), None)
+        return next(iter(self.ended()), None)
+
+    def ended(self) -> list[Service]:
+        """The services whose process has ended."""
+        return [s for s in self.services if s.process and s.process.poll() is not None]
+
+    def restart(self, service: Service) -> None:
+        """Starts an ended service again, as it was (a gateway: on the Rasa it last used)."""
+        if service.process is not None:
+            # A dead leader may leave children (Sanic's workers) holding its port.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(service.process.pid, signal.SIGKILL)
+        if service.name == "gateway":
+            service.env["KAKEKOMI_RASA_PORT"] = str(self.rasa_port)
+        spawn(service)
 
     def wait_ready(self, timeout: float, cancelled: Callable[[], bool] = lambda: False) -> bool:
         """Polls the gateway's /readyz until Rasa and the actions answer too.

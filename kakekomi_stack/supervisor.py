@@ -12,6 +12,12 @@ swaps in the model the pointer names without downtime: a second Rasa starts on i
 it answers the gateway sends new messages there, the old one finishes those it has and
 stops. Conversations live in the conversation store, so they keep their place.
 
+A process that stops by itself (an out-of-memory kill, a bug) is started again after a
+short delay, doubling with each recent crash (kakekomi_stack.restarts), and the log says
+so; the gateway meanwhile answers with the emergency numbers. The fifth crash within two
+minutes stops the whole stack, loudly. A crashed gateway is restarted too: the page with
+the emergency numbers matters more than anything it held in memory.
+
 With KAKEKOMI_REDIS_URL set, conversations live in that Redis instead (bot/endpoints-redis.yml)
 and no conversation store starts; SANIC_WORKERS then gives Rasa several worker processes.
 """
@@ -27,6 +33,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from kakekomi_stack.restarts import RestartPolicy, Restarts
 from kakekomi_stack.settings import StackSettings
 from kakekomi_stack.stack import Stack, promote, read_live_model, write_live_model
 
@@ -62,7 +69,7 @@ def release_data_dir(settings: StackSettings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Runs the stack until Ctrl-C, SIGTERM, or one of the processes dies."""
+    """Runs the stack until Ctrl-C, SIGTERM, or too many crashes in a short time."""
     parser = argparse.ArgumentParser(
         prog="python -m kakekomi_stack", description=(__doc__ or "").splitlines()[0]
     )
@@ -96,6 +103,7 @@ def run(
         )
 
     stack = Stack(settings, model)
+    restarts = Restarts(RestartPolicy())
     stopping = False
     swap_requested = False
 
@@ -118,8 +126,7 @@ def run(
         if stack.wait_ready(ready_timeout, cancelled=lambda: stopping):
             print(f"Kakekomi is ready: {stack.settings.url}  (Ctrl-C stops it)", flush=True)
         while not stopping:
-            if (dead := stack.exited()) is not None:
-                print(f"{dead.name} stopped unexpectedly; stopping the rest", file=sys.stderr)
+            if not restarts.restart_due(stack):
                 code = 1
                 break
             if swap_requested:

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kakekomi_common import env
 from kakekomi_stack.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,20 +49,20 @@ def free_port() -> int:
 
 def bot_env(settings: StackSettings) -> dict[str, str]:
     """The environment of the processes in Rasa's environment."""
-    env = {
+    variables = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "PYTHONWARNINGS": "ignore",
         "SANIC_HOST": "127.0.0.1",  # rasa_sdk listens on all interfaces otherwise
-        "KAKEKOMI_ACTIONS_PORT": str(settings.actions_port),
-        "KAKEKOMI_SESSION_IDLE_SECONDS": str(int(settings.session_idle_minutes * 60)),
-        "KAKEKOMI_CONVERSATION_SOCKET": str(settings.conversation_socket),
+        env.ACTIONS_PORT: str(settings.actions_port),
+        env.SESSION_IDLE_SECONDS: str(env.session_idle_seconds(settings.session_idle_minutes)),
+        env.CONVERSATION_SOCKET: str(settings.conversation_socket),
     }
     if settings.redis_url is not None:  # it may come from a secrets file, not the environment
-        env["KAKEKOMI_REDIS_URL"] = settings.redis_url
-    return env
+        variables[env.REDIS_URL] = settings.redis_url
+    return variables
 
 
 def rasa_service(settings: StackSettings, model: Path, port: int) -> Service:
@@ -128,14 +129,14 @@ def gateway_service(settings: StackSettings, control_token: str) -> Service:
         "--log-level",
         "warning",
     ]
-    env = {
+    variables = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
-        "KAKEKOMI_SESSION_IDLE_MINUTES": str(settings.session_idle_minutes),
-        "KAKEKOMI_DATA_DIR": str(settings.data_dir),
-        "KAKEKOMI_CONTROL_TOKEN": control_token,
+        env.SESSION_IDLE_MINUTES: str(settings.session_idle_minutes),
+        env.DATA_DIR: str(settings.data_dir),
+        env.CONTROL_TOKEN: control_token,
     }
-    return Service("gateway", command, env)
+    return Service("gateway", command, variables)
 
 
 def services(settings: StackSettings, model: Path, control_token: str) -> list[Service]:

@@ -9,18 +9,19 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from api.settings import Settings, get_settings
+from kakekomi_common import env, live_model
 
 
 @dataclass(frozen=True)
 class StackSettings:
     """Where the stack's processes listen and keep their data (the KAKEKOMI_* settings)."""
 
-    host: str = "127.0.0.1"
-    port: int = 8000
-    rasa_port: int = 5005
-    actions_port: int = 5055
-    session_idle_minutes: float = 30
-    data_dir: Path = Path("var")
+    host: str = env.DEFAULT_HOST
+    port: int = env.DEFAULT_PORT
+    rasa_port: int = env.DEFAULT_RASA_PORT
+    actions_port: int = env.DEFAULT_ACTIONS_PORT
+    session_idle_minutes: float = env.DEFAULT_SESSION_IDLE_MINUTES
+    data_dir: Path = Path(env.DEFAULT_DATA_DIR)
     # Set: conversations live in this Redis (bot/endpoints-redis.yml), not in the
     # conversation store, so Rasa processes elsewhere can serve them too.
     redis_url: str | None = None
@@ -63,12 +64,12 @@ class StackSettings:
     @property
     def live_model(self) -> Path:
         """The pointer to the live model: one line, its absolute path."""
-        return self.data_dir / "live-model"
+        return live_model.pointer(self.data_dir)
 
     @property
     def pid_file(self) -> Path:
         """Where `promote` finds the process to send SIGHUP to."""
-        return self.data_dir / "stack.pid"
+        return env.pid_file(self.data_dir)
 
     @property
     def endpoints(self) -> str:
@@ -78,4 +79,4 @@ class StackSettings:
     @property
     def conversation_socket(self) -> Path:
         """The conversation store's Unix socket, in a directory only this user may open."""
-        return self.data_dir / "run" / "conversations.sock"
+        return env.conversation_socket(self.data_dir)

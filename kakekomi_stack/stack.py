@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -16,6 +14,9 @@ from pathlib import Path
 import httpx
 import redis
 
+from api.sessions import RASA_TRACKER_PREFIX
+from kakekomi_common import conversation_protocol as protocol
+from kakekomi_common import env, live_model
 from kakekomi_stack.processes import (
     Service,
     free_port,
@@ -35,31 +36,10 @@ def forget_conversation(settings: StackSettings, sender: str) -> None:
     """Deletes a conversation from Redis or the conversation store (its one-request protocol)."""
     if settings.redis_url is not None:
         with contextlib.suppress(redis.RedisError), redis.from_url(settings.redis_url) as red:
-            red.delete(f"tracker:{sender}")  # RedisTrackerStore's key
+            red.delete(f"{RASA_TRACKER_PREFIX}{sender}")
         return
-    path = settings.conversation_socket
-    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as store:
-        store.settimeout(5)
-        store.connect(str(path))
-        store.sendall(json.dumps({"op": "delete", "key": sender}).encode())
-        store.shutdown(socket.SHUT_WR)
-        store.recv(1024)
-
-
-def read_live_model(pointer: Path) -> Path | None:
-    """The model the pointer names, if the pointer exists and the model file does."""
-    try:
-        line = pointer.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return Path(line) if line and Path(line).is_file() else None
-
-
-def write_live_model(pointer: Path, model: Path) -> None:
-    """Points the live-model file at `model`, atomically."""
-    partial = pointer.with_name(f".{pointer.name}.{os.getpid()}")
-    partial.write_text(f"{model}\n", encoding="utf-8")
-    os.replace(partial, pointer)
+    with contextlib.suppress(protocol.ConversationStoreUnavailable):
+        protocol.ask_blocking(settings.conversation_socket, protocol.delete(sender))
 
 
 class Stack:
@@ -93,7 +73,7 @@ class Stack:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(service.process.pid, signal.SIGKILL)
         if service.name == "gateway":
-            service.env["KAKEKOMI_RASA_PORT"] = str(self.rasa_port)
+            service.env[env.RASA_PORT] = str(self.rasa_port)
         spawn(service)
 
     def wait_ready(self, timeout: float, cancelled: Callable[[], bool] = lambda: False) -> bool:
@@ -210,7 +190,7 @@ class Stack:
 def promote(stack: Stack, timeout: float, cancelled: Callable[[], bool]) -> None:
     """Swaps in the model the live-model pointer names (on SIGHUP), or says why not."""
     pointer = stack.settings.live_model
-    model = read_live_model(pointer)
+    model = live_model.read(stack.settings.data_dir)
     if model is None:
         print(f"SIGHUP: {pointer} names no model file; serving {stack.model.name}", file=sys.stderr)
         return
@@ -224,7 +204,7 @@ def promote(stack: Stack, timeout: float, cancelled: Callable[[], bool]) -> None
         if not stack.swap(model, timeout, cancelled):
             return
     except SwapFailed as error:
-        write_live_model(pointer, old)
+        live_model.write(stack.settings.data_dir, old)
         print(f"could not swap in {model.name}: {error}; still serving {old.name}", flush=True)
         return
     took = time.monotonic() - started

@@ -33,9 +33,10 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from kakekomi_common import live_model
 from kakekomi_stack.restarts import RestartPolicy, Restarts
 from kakekomi_stack.settings import StackSettings
-from kakekomi_stack.stack import Stack, promote, read_live_model, write_live_model
+from kakekomi_stack.stack import Stack, promote
 
 
 def _alive(pid: int) -> bool:
@@ -89,12 +90,12 @@ def run(
     settings: StackSettings, given: Path, ready_timeout: float, parser: argparse.ArgumentParser
 ) -> int:
     """Serves the live model (or `given`, the first time) until stopped."""
-    model = read_live_model(settings.live_model)
+    model = live_model.read(settings.data_dir)
     if model is None:
         if not given.is_file():
             parser.error(f"no model at {given}")
         model = given.resolve()
-        write_live_model(settings.live_model, model)
+        live_model.write(settings.data_dir, model)
     elif given.resolve() != model:
         print(
             f"serving the live model {model.name}; {given.name} (the current data's) is not"

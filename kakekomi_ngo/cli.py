@@ -22,7 +22,7 @@ from kakekomi_ngo.keys import (
     write_ngo_key_pair,
 )
 from kakekomi_ngo.protocol import ProtocolError, decrypt_body
-from kakekomi_ngo.receiver import HandoffReceiver, serve
+from kakekomi_ngo.receiver import MAX_CONNECTIONS, REQUEST_SECONDS, HandoffReceiver, serve
 
 DEFAULT_PORT = 8787
 
@@ -38,6 +38,20 @@ def _warn_if_exposed(host: str) -> None:
             "put a TLS reverse proxy in front and bind 127.0.0.1",
             file=sys.stderr,
         )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
 
 
 def _keygen(args: argparse.Namespace) -> int:
@@ -66,7 +80,13 @@ def _serve(args: argparse.Namespace) -> int:
         out_dir=Path(args.out),
     )
     _warn_if_exposed(args.host)
-    serve(args.host, args.port, receiver)
+    serve(
+        args.host,
+        args.port,
+        receiver,
+        max_connections=args.max_connections,
+        request_seconds=args.request_seconds,
+    )
     return 0
 
 
@@ -116,6 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
     )
     srv.add_argument("--out", required=True, help="folder for received handoffs (made 0700)")
+    srv.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=MAX_CONNECTIONS,
+        help=f"connections served at once; more get 503 (default {MAX_CONNECTIONS})",
+    )
+    srv.add_argument(
+        "--request-seconds",
+        type=_positive_float,
+        default=REQUEST_SECONDS,
+        help=f"a request must arrive within this many seconds (default {REQUEST_SECONDS:g})",
+    )
     srv.set_defaults(run=_serve)
 
     dec = commands.add_parser("decrypt", help="decrypt a saved request body")

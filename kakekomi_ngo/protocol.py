@@ -29,6 +29,7 @@ VERSION: Final = 1
 PAD_BLOCK: Final = 1024
 INFO_PREFIX: Final = b"kakekomi-handoff-v1|"
 TOLERANCE_SECONDS: Final = 300
+MAX_TIMESTAMP_DIGITS: Final = 12
 SUITE_X25519: Final = "X25519-HKDF-SHA256-CHACHA20POLY1305"
 SUITE_MLKEM768_X25519: Final = "MLKEM768-X25519-HKDF-SHA256-CHACHA20POLY1305"
 SIGNATURE_VERSION: Final = "v1a"
@@ -154,7 +155,8 @@ def parse_body(body: bytes) -> tuple[str, str, bytes]:
     """Check a POST body's JSON envelope; returns (id, suite, enc || ct)."""
     try:
         envelope = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    # ValueError: an integer of over 4,300 digits; RecursionError: arrays nested too deep.
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedRequest("body is not JSON") from exc
     if not isinstance(envelope, dict):
         raise MalformedRequest("body is not a JSON object")
@@ -183,7 +185,7 @@ def decrypt_body(body: bytes, private_keys: Iterable[NgoPrivateKey]) -> dict[str
     plaintext = open_sealed(suite_name, sealed, private_keys, handoff_id)
     try:
         handoff = json.loads(plaintext.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedRequest("plaintext is not JSON") from exc
     if not isinstance(handoff, dict) or handoff.get("id") != handoff_id:
         raise MalformedRequest("plaintext id does not match the envelope id")
@@ -227,7 +229,8 @@ def verify_headers(
     if not handoff_id or not raw_ts or not raw_sig:
         raise MalformedRequest("missing webhook-id, webhook-timestamp or webhook-signature")
     _require_id(handoff_id)
-    if not raw_ts.isascii() or not raw_ts.isdigit():
+    # Unix seconds fit in 12 digits for 30,000 years; int() refuses more than 4,300.
+    if not raw_ts.isascii() or not raw_ts.isdigit() or len(raw_ts) > MAX_TIMESTAMP_DIGITS:
         raise MalformedRequest("webhook-timestamp must be Unix seconds")
     timestamp = int(raw_ts)
     current = time.time() if now is None else now

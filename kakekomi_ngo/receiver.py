@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import signal
+import socket
 import sys
 import threading
+import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,7 +36,22 @@ from kakekomi_ngo.seen_ids import SEEN_IDS_NAME, SeenIds
 log = logging.getLogger("kakekomi_ngo.receiver")
 
 MAX_BODY_BYTES: Final = 1024 * 1024
-READ_TIMEOUT_SECONDS: Final = 30
+# One thread per connection, at most this many. When all are taken, the connection that has
+# been sending its request longest is cut off to make room: Kakekomi sends a whole request in
+# milliseconds, a slowloris never finishes. Only when none is still sending is it 503.
+MAX_CONNECTIONS: Final = 64
+# A request (headers and body) must arrive within this; a sender that trickles is cut off.
+REQUEST_SECONDS: Final = 15.0
+# How often the watchdog looks for connections past their deadline.
+WATCH_SECONDS: Final = 0.5
+# How long a new connection waits for the place of the one cut off for it.
+EVICT_WAIT_SECONDS: Final = 1.0
+# Connections cut off or turned away are logged as counts once per this many seconds.
+BUSY_LOG_SECONDS: Final = 10.0
+BUSY_ANSWER: Final = (
+    b"HTTP/1.0 503 Service Unavailable\r\nRetry-After: 60\r\nContent-Type: application/json\r\n"
+    b'Content-Length: 18\r\nConnection: close\r\n\r\n{"status": "busy"}'
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +131,7 @@ class HandoffReceiver:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
-    timeout = READ_TIMEOUT_SECONDS
+    timeout = REQUEST_SECONDS
     server_version = "kakekomi-ngo/1"
     sys_version = ""
 
@@ -121,18 +140,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(Answer(411, "content-length-required"))
             return
         raw_length = self.headers.get("content-length")
-        if raw_length is None or not raw_length.isdigit():
+        if raw_length is None:
             self._answer(Answer(411, "content-length-required"))
             return
-        length = int(raw_length)
-        if length > MAX_BODY_BYTES:
+        # ASCII only: str.isdigit() accepts digits int() refuses ("²") or reads ("١").
+        if not (raw_length.isascii() and raw_length.isdigit()):
+            self._answer(Answer(400, "bad-content-length"))
+            return
+        # Compared as text first: int() refuses more than 4,300 digits.
+        if len(raw_length) > len(str(MAX_BODY_BYTES)) or int(raw_length) > MAX_BODY_BYTES:
             self._answer(Answer(413, "too-large"))
             return
+        length = int(raw_length)
         content_type = self.headers.get("content-type", "")
         if content_type.split(";")[0].strip().lower() != "application/json":
             self._answer(Answer(415, "json-only"))
             return
         body = self.rfile.read(length)
+        self.server.finished_reading(self.connection)
         if len(body) != length:
             self._answer(Answer(400, "short-body"))
             return
@@ -161,21 +186,141 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    """A thread per connection, at most ``max_connections``, each with a deadline to send."""
+
     daemon_threads = True
+    # Connections the kernel holds for us while the accept loop is busy turning others away.
+    request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], receiver: HandoffReceiver) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        receiver: HandoffReceiver,
+        max_connections: int,
+        request_seconds: float,
+    ) -> None:
         self.receiver = receiver
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._request_seconds = request_seconds
+        # Connections still reading their request, with the monotonic time they must be done.
+        self._deadlines: dict[socket.socket, float] = {}
+        self._deadlines_lock = threading.Lock()
+        self._closed = threading.Event()
+        # Counts logged once per BUSY_LOG_SECONDS; only the accepting thread touches them.
+        self._pressure: Counter[str] = Counter()
+        self._pressure_logged_at = -BUSY_LOG_SECONDS
         super().__init__(address, _Handler)
+        threading.Thread(target=self._cut_off_late_senders, daemon=True).start()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            made_room = self._cut_off_slowest()
+            if not (made_room and self._slots.acquire(timeout=EVICT_WAIT_SECONDS)):
+                self._refuse(request)
+                return
+        with self._deadlines_lock:
+            self._deadlines[request] = time.monotonic() + self._request_seconds
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._release(request)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._release(request)
+
+    def finished_reading(self, request: socket.socket) -> None:
+        """The request has arrived: decrypting and storing it is not cut off."""
+        with self._deadlines_lock:
+            self._deadlines.pop(request, None)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # One line, not a traceback to stderr; the type only (a message could quote input).
+        log.warning("request.failed error=%s", type(sys.exc_info()[1]).__name__)
+
+    def server_close(self) -> None:
+        self._closed.set()
+        super().server_close()
+
+    def _under_pressure(self, what: str) -> None:
+        self._pressure[what] += 1
+        now = time.monotonic()
+        if now - self._pressure_logged_at >= BUSY_LOG_SECONDS:
+            counts = " ".join(f"{name}={count}" for name, count in sorted(self._pressure.items()))
+            log.warning("connections.full %s", counts)
+            self._pressure.clear()
+            self._pressure_logged_at = now
+
+    def _cut_off_slowest(self) -> bool:
+        """Cut off the connection that has been sending its request longest, if any."""
+        with self._deadlines_lock:
+            if not self._deadlines:
+                return False
+            slowest = min(self._deadlines, key=self._deadlines.__getitem__)
+            del self._deadlines[slowest]
+        self._under_pressure("cut-off")
+        with contextlib.suppress(OSError):
+            slowest.shutdown(socket.SHUT_RDWR)
+        return True
+
+    def _refuse(self, request: socket.socket) -> None:
+        self._under_pressure("refused")
+        try:
+            request.settimeout(1)
+            request.sendall(BUSY_ANSWER)
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+    def _release(self, request: socket.socket) -> None:
+        self.finished_reading(request)
+        self._slots.release()
+
+    def _cut_off_late_senders(self) -> None:
+        while not self._closed.wait(WATCH_SECONDS):
+            now = time.monotonic()
+            with self._deadlines_lock:
+                late = [sock for sock, deadline in self._deadlines.items() if deadline < now]
+                for sock in late:
+                    del self._deadlines[sock]
+            for sock in late:
+                log.warning("request.rejected reason=too-slow")
+                # The handler's blocked read then sees the end of the stream and returns.
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
 
-def make_server(host: str, port: int, receiver: HandoffReceiver) -> ThreadingHTTPServer:
+def make_server(
+    host: str,
+    port: int,
+    receiver: HandoffReceiver,
+    *,
+    max_connections: int = MAX_CONNECTIONS,
+    request_seconds: float = REQUEST_SECONDS,
+) -> ThreadingHTTPServer:
     """An HTTP server for the receiver, bound but not yet serving."""
-    return _Server((host, port), receiver)
+    return _Server((host, port), receiver, max_connections, request_seconds)
 
 
-def serve(host: str, port: int, receiver: HandoffReceiver) -> None:
+def serve(
+    host: str,
+    port: int,
+    receiver: HandoffReceiver,
+    *,
+    max_connections: int = MAX_CONNECTIONS,
+    request_seconds: float = REQUEST_SECONDS,
+) -> None:
     """Serve until SIGTERM or Ctrl-C; prints the bound address first."""
-    server = make_server(host, port, receiver)
+    server = make_server(
+        host,
+        port,
+        receiver,
+        max_connections=max_connections,
+        request_seconds=request_seconds,
+    )
     bound_host, bound_port = server.server_address[:2]
     print(f"kakekomi-ngo: listening on http://{bound_host!s}:{bound_port}", flush=True)
 

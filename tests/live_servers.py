@@ -240,9 +240,12 @@ class Receiver:
 
 
 def start_ngo_receiver(
-    private_key: Path, sender_key: Path, out_dir: Path, port: int = 0
+    private_key: Path, sender_key: Path, out_dir: Path, port: int = 0, *options: str
 ) -> Receiver:
-    """Start ``kakekomi-ngo serve`` on 127.0.0.1 (port 0: a free one); wait until it listens."""
+    """Start ``kakekomi-ngo serve`` on 127.0.0.1 (port 0: a free one); wait until it listens.
+
+    ``options`` are further ``serve`` flags (``--max-connections 4``).
+    """
     command = [
         sys.executable,
         "-m",
@@ -258,6 +261,7 @@ def start_ngo_receiver(
         str(port),
         "--out",
         str(out_dir),
+        *options,
     ]
     process = subprocess.Popen(
         command,

@@ -51,7 +51,8 @@ def key_files(tmp_path: Path, ngo_key: NgoPrivateKey) -> KeyFiles:
     )
 
 
-StartReceiver = Callable[[KeyFiles, Path], Receiver]
+# (keys, out_dir, *serve flags)
+StartReceiver = Callable[..., Receiver]
 
 
 @pytest.fixture
@@ -59,8 +60,8 @@ def start_receiver() -> Iterator[StartReceiver]:
     """Start real receivers on 127.0.0.1 (a free port each); all are stopped afterwards."""
     started: list[Receiver] = []
 
-    def start(keys: KeyFiles, out_dir: Path) -> Receiver:
-        receiver = start_ngo_receiver(keys.ngo_private, keys.signing_public, out_dir)
+    def start(keys: KeyFiles, out_dir: Path, *options: str) -> Receiver:
+        receiver = start_ngo_receiver(keys.ngo_private, keys.signing_public, out_dir, 0, *options)
         started.append(receiver)
         return receiver
 

@@ -30,7 +30,9 @@ SECURITY_HEADERS: Final[dict[str, str]] = {
     "referrer-policy": "no-referrer",
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
-    "cross-origin-opener-policy": "same-origin",
+    # Pop-ups this page opens (the assistant's links) stay reachable so the quick exit can
+    # close them; their opener is cut (app.js), and no page that opens this one reaches it.
+    "cross-origin-opener-policy": "same-origin-allow-popups",
     "cross-origin-resource-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }

@@ -132,6 +132,8 @@
   let busy = false;
   let leaving = false;
   let escTimes = [];
+  let inFlight = null; // the AbortController of the message waiting for its answer
+  const openedTabs = []; // tabs this page opened for the assistant's links
 
   function uiLanguage() {
     const chosen = picker.value || replyLanguage || browserLanguage;
@@ -173,10 +175,31 @@
     document.body.replaceChildren();
   }
 
+  // Her first message's answer has not come: the page does not know the conversation's id,
+  // so it cannot send the beacon. Cutting the request off tells the gateway she has gone,
+  // and it then keeps nothing of it.
+  function abortPending() {
+    if (inFlight !== null) inFlight.abort();
+    inFlight = null;
+  }
+
+  // A tab a link opened may show a page about her situation: it goes with the chat.
+  function closeOpenedTabs() {
+    for (const tab of openedTabs.splice(0)) {
+      try {
+        tab.close();
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+
   function quickExit(event) {
     if (event) event.preventDefault();
     if (leaving) return;
     leaving = true;
+    abortPending();
+    closeOpenedTabs();
     forget();
     wipe();
     window.location.replace(exitUrl);
@@ -213,7 +236,20 @@
     link.rel = "noopener noreferrer";
     link.referrerPolicy = "no-referrer";
     link.target = "_blank";
+    link.addEventListener("click", openInClosableTab);
     return link;
+  }
+
+  // Opened by script (not by target=_blank with noopener, which leaves no handle), so that
+  // the quick exit can close the tab. Closing it needs the opener link, so the site keeps
+  // window.opener; it sends no referrer, and the page's policy lets it only navigate or
+  // message this page, never read it.
+  function openInClosableTab(event) {
+    const tab = window.open("about:blank", "_blank");
+    if (tab === null) return; // a blocked pop-up: the link opens as usual
+    event.preventDefault();
+    tab.location.replace(event.currentTarget.href);
+    openedTabs.push(tab);
   }
 
   function appendWithLinks(parent, text) {
@@ -316,6 +352,9 @@
     scrollDown();
     let response = null;
     let data = null;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    inFlight = controller;
     try {
       response = await fetch("/api/chat", {
         method: "POST",
@@ -324,11 +363,14 @@
         cache: "no-store",
         credentials: "omit",
         referrerPolicy: "no-referrer",
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: controller.signal,
       });
       data = await response.json().catch(() => null);
     } catch {
       response = null;
+    } finally {
+      clearTimeout(timer);
+      if (inFlight === controller) inFlight = null;
     }
     if (leaving) return; // the page was wiped while we waited
     setBusy(false);

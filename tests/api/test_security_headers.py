@@ -28,7 +28,7 @@ EXPECTED = {
     "referrer-policy": "no-referrer",
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
-    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-opener-policy": "same-origin-allow-popups",
     "content-security-policy": CONTENT_SECURITY_POLICY,
 }
 

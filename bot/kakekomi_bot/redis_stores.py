@@ -8,18 +8,33 @@ memory only (no RDB snapshots, no AOF): see docs/deploy.md.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.lock_store import RedisLockStore
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from kakekomi_bot.tracker_store import record_exp_seconds
 
 SCHEMES = {"redis": False, "rediss": True}
+# The gateway sets this marker (same name in api/sessions.py) at the quick exit, for as long
+# as a conversation lives: a message Rasa was still answering then must not save her
+# conversation again after the gateway deleted it.
+FORGOTTEN_PREFIX = "tracker-forgotten:"
+# Saves the conversation (ARGV: serialised tracker, expiry seconds or 0) unless forgotten.
+_SAVE_UNLESS_FORGOTTEN = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if tonumber(ARGV[2]) > 0 then
+    redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+else
+    redis.call('SET', KEYS[1], ARGV[1])
+end
+return 1
+"""
 
 
 def redis_options(url: str | None) -> dict[str, Any]:
@@ -42,7 +57,10 @@ def redis_options(url: str | None) -> dict[str, Any]:
 
 
 class RedisUrlTrackerStore(RedisTrackerStore):
-    """Rasa's RedisTrackerStore; every save renews the conversation's expiry (`record_exp`)."""
+    """Rasa's RedisTrackerStore; every save renews the conversation's expiry (`record_exp`).
+
+    A conversation the gateway forgot (the quick exit) is never saved again.
+    """
 
     def __init__(
         self,
@@ -59,6 +77,22 @@ class RedisUrlTrackerStore(RedisTrackerStore):
             record_exp=int(record_exp_seconds(record_exp)),
             **redis_options(host),
             **kwargs,
+        )
+        self._save_script = self.red.register_script(_SAVE_UNLESS_FORGOTTEN)
+
+    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+        """Rasa's save (merged with what is stored), skipped if the gateway forgot it."""
+        await self.stream_events(tracker)
+        if not timeout and self.record_exp:
+            timeout = self.record_exp
+        key = self.key_prefix + tracker.sender_id
+        stored = self.red.get(key)
+        if stored is not None:
+            prior = self.deserialise_tracker(tracker.sender_id, stored)
+            tracker = self._merge_trackers(prior, tracker)
+        self._save_script(
+            keys=[key, FORGOTTEN_PREFIX + tracker.sender_id],
+            args=[self.serialise_tracker(tracker), int(timeout or 0)],
         )
 
 

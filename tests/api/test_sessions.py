@@ -235,6 +235,9 @@ async def test_forgetting_also_drops_rasas_copy_in_the_same_redis(redis: Redis) 
     assert await store.forget(session.id)
     assert await redis.exists(f"tracker:{session.id}", f"kakekomi:session:{session.id}") == 0
     assert await redis.exists(f"tracker:{other.id}") == 1  # nobody else's
+    # Rasa's store (bot/kakekomi_bot/redis_stores.py) will not save hers again.
+    assert await redis.exists(f"tracker-forgotten:{session.id}") == 1
+    assert await redis.exists(f"tracker-forgotten:{other.id}") == 0
 
 
 async def test_redis_sessions_expire_after_the_idle_time_and_use_renews_it(redis: Redis) -> None:

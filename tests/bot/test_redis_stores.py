@@ -108,3 +108,21 @@ def test_a_bad_url_is_refused_without_echoing_it(url: str | None) -> None:
 def test_a_missing_idle_time_is_refused() -> None:
     with pytest.raises(ValueError, match="record_exp"):
         RedisUrlTrackerStore(DOMAIN, host="redis://127.0.0.1:1/0", record_exp=None)
+
+
+def test_a_conversation_the_gateway_forgot_is_not_saved_again(env: Engine) -> None:
+    store = tracker_store()
+    asyncio.run(store.save(said("s4", "my boss has my passport", "en")))
+    in_flight = asyncio.run(store.retrieve("s4"))  # a message Rasa is still answering
+    assert in_flight is not None
+    in_flight.update(UserUttered("and my wages"))
+    # The quick exit, as the gateway's RedisSessionStore.forget does it (api/sessions.py).
+    server = redis.Redis(port=env.port)
+    server.delete("tracker:s4")
+    server.set("tracker-forgotten:s4", "1", px=60_000)
+    asyncio.run(store.save(in_flight))  # Rasa finishes that message
+    assert server.exists("tracker:s4") == 0
+    # Other conversations are saved as before.
+    asyncio.run(store.save(said("s5", "hello", "en")))
+    assert server.exists("tracker:s5") == 1
+    assert 1790 <= server.ttl("tracker:s5") <= 1800

@@ -8,7 +8,7 @@ memory only (no RDB snapshots, no AOF): see docs/deploy.md.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.brokers.broker import EventBroker
@@ -80,7 +80,7 @@ class RedisUrlTrackerStore(RedisTrackerStore):
         )
         self._save_script = self.red.register_script(_SAVE_UNLESS_FORGOTTEN)
 
-    async def save(self, tracker: DialogueStateTracker, timeout: Optional[float] = None) -> None:
+    async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:
         """Rasa's save (merged with what is stored), skipped if the gateway forgot it."""
         await self.stream_events(tracker)
         if not timeout and self.record_exp:

@@ -28,7 +28,10 @@ class Settings(EscalationSettings):
     data_dir) come from ``EscalationSettings``.
     """
 
-    model_config = SettingsConfigDict(env_prefix="KAKEKOMI_", extra="ignore", frozen=True)
+    # An error names the setting and what is wrong, never the value: it may hold a password.
+    model_config = SettingsConfigDict(
+        env_prefix="KAKEKOMI_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     host: str = env.DEFAULT_HOST
     port: int = Field(default=env.DEFAULT_PORT, ge=1, le=65535)

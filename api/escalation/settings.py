@@ -57,7 +57,10 @@ def check_ngo_url(url: str) -> str:
 class EscalationSettings(BaseSettings):
     """Outbox and delivery settings; a plain field list, to fold into the gateway's Settings."""
 
-    model_config = SettingsConfigDict(env_prefix="KAKEKOMI_", extra="ignore", frozen=True)
+    # An error names the setting and what is wrong, never the value: it may hold a password.
+    model_config = SettingsConfigDict(
+        env_prefix="KAKEKOMI_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     ngo_url: str | None = None
     ngo_public_key: Path | None = None
@@ -88,9 +91,21 @@ class EscalationSettings(BaseSettings):
     @field_validator("outbox_url")
     @classmethod
     def _check_outbox_url(cls, value: SecretStr | None) -> SecretStr | None:
-        scheme = None if value is None else urlsplit(value.get_secret_value()).scheme
-        if scheme is not None and scheme not in ("postgresql", "postgres"):
+        if value is None:
+            return None
+        url = value.get_secret_value()
+        if urlsplit(url).scheme not in ("postgresql", "postgres"):
             raise ValueError("KAKEKOMI_OUTBOX_URL must be a postgresql:// URL (or unset: SQLite)")
+        # Read here, as the pool will: libpq's own errors quote the URI, password and all.
+        from psycopg import Error, conninfo
+
+        try:
+            conninfo.conninfo_to_dict(url)
+        except Error:
+            raise ValueError(
+                "KAKEKOMI_OUTBOX_URL is not a URL PostgreSQL can read (check brackets, "
+                "percent-encoding and query options)"
+            ) from None
         return value
 
     @field_validator("retry_schedule", mode="before")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,3 +121,73 @@ def test_the_docs_ui_is_off_in_production_but_the_schema_stays(settings: Setting
     assert production.docs_url is None
     assert production.openapi_url == "/openapi.json"
     assert create_app(settings).docs_url == "/docs"
+
+
+CANARY = "CANARYpw7f3e"
+# Each value is invalid and carries the canary where a password or token would be.
+BAD_SECRETS = {
+    "KAKEKOMI_REDIS_URL": f"http://:{CANARY}@localhost:6379/0",
+    "KAKEKOMI_OUTBOX_URL": f"mysql://kakekomi:{CANARY}@db/kakekomi",
+    "KAKEKOMI_ADMIN_TOKEN": CANARY,
+    "KAKEKOMI_NGO_URL": f"https://ngo:{CANARY}@ngo.example/hook",
+    "KAKEKOMI_PORT": CANARY,
+    "KAKEKOMI_ENVIRONMENT": CANARY,
+}
+
+
+def run_with(command: list[str], variables: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAKEKOMI_")}
+    return subprocess.run(
+        command, cwd=REPO, env=env | variables, capture_output=True, text=True, timeout=60
+    )
+
+
+GATEWAY = [
+    "-m",
+    "uvicorn",
+    "api.main:create_app",
+    "--factory",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "refused"),
+    [
+        (GATEWAY, ["redis_url", "outbox_url", "admin_token", "ngo_url", "port", "environment"]),
+        (["-m", "api.escalation.delivery"], ["outbox_url", "admin_token", "ngo_url"]),
+    ],
+    ids=["gateway", "delivery-worker"],
+)
+def test_an_invalid_setting_stops_start_up_without_printing_its_value(
+    command: list[str], refused: list[str]
+) -> None:
+    result = run_with([sys.executable, *command], BAD_SECRETS)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    # Each refused setting is named (pydantic prints the field name on a line of its own).
+    assert all(f"\n{name}\n" in output for name in refused), output
+    assert CANARY not in output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # libpq quotes the whole URI, or the token around the password, in these errors.
+        f"postgresql://kakekomi:{CANARY}@[::1/kakekomi",
+        f"postgresql://kakekomi:{CANARY}%zz@db/kakekomi",
+        f"postgresql://kakekomi:{CANARY}@db/kakekomi?bogus=1",
+        f"postgresql://kakekomi:{CANARY}@d b/kakekomi",
+    ],
+)
+def test_an_unreadable_outbox_url_is_refused_without_its_value(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("KAKEKOMI_OUTBOX_URL", url)
+    with pytest.raises(pydantic.ValidationError) as caught:
+        Settings()
+    assert "\noutbox_url\n" in str(caught.value)
+    assert CANARY not in str(caught.value)

@@ -91,3 +91,13 @@ def cards_for(topic: str, language: str, now: datetime.datetime) -> list[dict[st
     """The topic's contacts as cards, in the order she should try them at `now`."""
     entries = directory.entries_for(topic)
     return order([card(entry, language, now) for entry in entries], topic)
+
+
+def contacts_message(topic: str, language: str, now: datetime.datetime) -> dict[str, Any] | None:
+    """The text and the cards of one contacts message, in the same order; None if no contact."""
+    items = cards_for(topic, language, now)
+    if not items:
+        return None
+    by_id = {entry["id"]: entry for entry in directory.entries_for(topic)}
+    text = "\n".join(directory.render(by_id[item["id"]], language) for item in items)
+    return {"text": text, "contacts": items}

@@ -9,7 +9,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import cards, directory, hours
+from actions import cards, hours
 
 
 def send_contacts(
@@ -19,13 +19,12 @@ def send_contacts(
     now: datetime.datetime | None = None,
 ) -> None:
     """One message with the topic's contacts as text and as cards, then the check note."""
-    items = cards.cards_for(topic, language, now or hours.japan_now())
-    if not items:
+    message = cards.contacts_message(topic, language, now or hours.japan_now())
+    if message is None:
         return
-    by_id = {entry["id"]: entry for entry in directory.entries_for(topic)}
-    text = "\n".join(directory.render(by_id[item["id"]], language) for item in items)
+    items = message["contacts"]
     # The text is for clients that show text only; the widget draws the cards instead.
-    dispatcher.utter_message(text=text, json_message={"contacts": items})
+    dispatcher.utter_message(text=message["text"], json_message={"contacts": items})
     if not all(item["confirmed"] for item in items):
         dispatcher.utter_message(response="utter_contacts_check")
 

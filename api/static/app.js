@@ -298,6 +298,250 @@
     log.append(row);
   }
 
+  // Contact cards: each contact the assistant lists, with a large Call button, in the
+  // order the gateway sends them (open now first, her language first among those).
+  const CARD_STRINGS = {
+    en: {
+      call: "Call",
+      web: "Web page",
+      open: "Open now",
+      until: "until {t}",
+      closed: "Closed now",
+      opens: "opens {t}",
+      unknown: "Opening hours not known",
+      speaks: "Answers in:",
+      more: "and more",
+      unconfirmed: "* Not yet confirmed by a partner: please check",
+      listen: "Read aloud",
+    },
+    ja: {
+      call: "電話する",
+      web: "ウェブページ",
+      open: "いま受付中",
+      until: "{t}まで",
+      closed: "いまは受付時間外",
+      opens: "{t}から",
+      unknown: "受付時間は不明",
+      speaks: "対応言語：",
+      more: "ほか",
+      unconfirmed: "＊まだ支援団体が確認していません。確かめてください",
+      listen: "読み上げる",
+    },
+    th: {
+      call: "โทร",
+      web: "เว็บไซต์",
+      open: "เปิดอยู่ตอนนี้",
+      until: "ถึง {t}",
+      closed: "ตอนนี้ปิด",
+      opens: "เปิด {t}",
+      unknown: "ไม่ทราบเวลาทำการ",
+      speaks: "ภาษาที่ใช้ได้:",
+      more: "และอื่น ๆ",
+      unconfirmed: "* องค์กรช่วยเหลือยังไม่ได้ยืนยัน กรุณาตรวจสอบ",
+      listen: "อ่านออกเสียง",
+    },
+    tl: {
+      call: "Tumawag",
+      web: "Website",
+      open: "Bukas ngayon",
+      until: "hanggang {t}",
+      closed: "Sarado ngayon",
+      opens: "bubukas {t}",
+      unknown: "Hindi alam ang oras",
+      speaks: "Mga wika:",
+      more: "at iba pa",
+      unconfirmed: "* Hindi pa kumpirmado ng partner: pakisuri",
+      listen: "Basahin nang malakas",
+    },
+    es: {
+      call: "Llamar",
+      web: "Página web",
+      open: "Abierto ahora",
+      until: "hasta las {t}",
+      closed: "Cerrado ahora",
+      opens: "abre {t}",
+      unknown: "Horario desconocido",
+      speaks: "Atiende en:",
+      more: "y otros",
+      unconfirmed: "* Aún sin confirmar por una organización: compruébalo",
+      listen: "Leer en voz alta",
+    },
+  };
+
+  function cardText(language, key) {
+    return (CARD_STRINGS[language] || CARD_STRINGS.en)[key];
+  }
+
+  // Opening times are Japan time; she is in Japan, and the weekday makes "opens" plain.
+  function japanTime(iso, language, withDay) {
+    const when = new Date(iso);
+    if (Number.isNaN(when.getTime())) return "";
+    const options = { timeZone: "Asia/Tokyo", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    if (withDay) options.weekday = "short";
+    try {
+      return new Intl.DateTimeFormat(language, options).format(when);
+    } catch {
+      return when.toISOString();
+    }
+  }
+
+  function languageNames(codes, language) {
+    let names = null;
+    try {
+      names = new Intl.DisplayNames([language], { type: "language" });
+    } catch {
+      names = null;
+    }
+    return codes.map((code) => (names && names.of(code)) || code);
+  }
+
+  function textLine(className, text) {
+    const line = document.createElement("p");
+    line.className = className;
+    line.textContent = text;
+    return line;
+  }
+
+  function stateLine(contact, language) {
+    let text = cardText(language, "unknown");
+    if (contact.status === "open") {
+      text = cardText(language, "open");
+      if (contact.closes_at) {
+        text += ` · ${cardText(language, "until").replace("{t}", japanTime(contact.closes_at, language, false))}`;
+      }
+    } else if (contact.status === "closed") {
+      text = cardText(language, "closed");
+      if (contact.opens_at) {
+        text += ` · ${cardText(language, "opens").replace("{t}", japanTime(contact.opens_at, language, true))}`;
+      }
+    }
+    const line = textLine(`card-state ${contact.status === "open" ? "is-open" : "is-closed"}`, text);
+    return line;
+  }
+
+  function callLink(number, dial, language, className) {
+    const link = document.createElement("a");
+    link.className = className;
+    link.href = `tel:${dial}`;
+    const label = document.createElement("span");
+    label.className = "call-label";
+    label.textContent = cardText(language, "call");
+    link.append(label, " ", number);
+    return link;
+  }
+
+  function contactCard(contact, language) {
+    const card = document.createElement("li");
+    card.className = `card${contact.emergency ? " card-emergency" : ""}`;
+    card.dataset.contact = String(contact.id);
+    const name = textLine("card-name", contact.confirmed ? contact.name : `${contact.name} *`);
+    card.append(name, textLine("card-help", String(contact.helps_with || "")));
+    card.append(stateLine(contact, language));
+    if (Array.isArray(contact.languages) && contact.languages.length > 0) {
+      const names = languageNames(contact.languages, language).join(", ");
+      const more = contact.languages_more ? ` ${cardText(language, "more")}` : "";
+      card.append(textLine("card-langs", `${cardText(language, "speaks")} ${names}${more}`));
+    }
+    if (contact.hours) card.append(textLine("card-hours", contact.hours));
+    const dial = (value) => (typeof value === "string" && /^\+?[0-9]+$/.test(value) ? value : null);
+    if (dial(contact.dial)) card.append(callLink(contact.phone, contact.dial, language, "call"));
+    if (dial(contact.alt_dial)) {
+      card.append(callLink(contact.alt_phone, contact.alt_dial, language, "call call-alt"));
+      if (contact.alt_phone_note) card.append(textLine("card-hours", contact.alt_phone_note));
+    }
+    const web = typeof contact.web === "string" ? safeLink(contact.web) : null;
+    if (web) {
+      web.className = "card-web";
+      web.textContent = cardText(language, "web");
+      const host = document.createElement("span");
+      host.className = "card-host";
+      host.textContent = ` (${new URL(contact.web).hostname})`;
+      web.append(host);
+      card.append(web);
+    }
+    if (!contact.confirmed) card.append(textLine("card-check", cardText(language, "unconfirmed")));
+    return card;
+  }
+
+  function hasCards(message) {
+    return Array.isArray(message.contacts) && message.contacts.some((c) => c && c.id);
+  }
+
+  function cardList(message, language) {
+    const lang = known(language) ? language : uiLanguage();
+    const item = document.createElement("li");
+    item.className = "msg bot cards";
+    item.lang = lang;
+    item.append(speaker("bot"));
+    const list = document.createElement("ul");
+    list.className = "card-list";
+    for (const contact of message.contacts) {
+      if (contact && contact.id) list.append(contactCard(contact, lang));
+    }
+    item.append(list);
+    log.append(item);
+    return item;
+  }
+
+  // Read aloud: only with a voice that runs on this phone (localService), never a network
+  // voice, so her words go nowhere; no such voice, no button.
+  const spoken = new WeakMap();
+
+  function localVoice(language) {
+    if (!("speechSynthesis" in window) || typeof window.speechSynthesis.getVoices !== "function") {
+      return null;
+    }
+    const wanted = language === "tl" ? ["tl", "fil"] : [language];
+    const voices = window.speechSynthesis.getVoices() || [];
+    return (
+      voices.find(
+        (voice) =>
+          voice &&
+          voice.localService === true &&
+          wanted.includes(String(voice.lang).toLowerCase().split(/[-_]/)[0]),
+      ) || null
+    );
+  }
+
+  function forSpeech(text) {
+    return text.replace(LINK, " ").replace(/ \*/g, "");
+  }
+
+  function readAloudButton(item) {
+    const entry = spoken.get(item);
+    if (!entry || item.querySelector(".read-aloud")) return;
+    const voice = localVoice(entry.language);
+    if (!voice) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "read-aloud";
+    button.textContent = cardText(entry.language, "listen");
+    button.addEventListener("click", () => {
+      const chosen = localVoice(entry.language);
+      if (!chosen) return;
+      const utterance = new SpeechSynthesisUtterance(forSpeech(entry.text));
+      utterance.voice = chosen;
+      utterance.lang = chosen.lang;
+      window.speechSynthesis.cancel();
+      window.speechSynthesis.speak(utterance);
+    });
+    item.append(button);
+  }
+
+  function offerReadAloud(item, text, language) {
+    if (!item || !known(language)) return;
+    spoken.set(item, { text, language });
+    readAloudButton(item);
+  }
+
+  if ("speechSynthesis" in window && typeof window.speechSynthesis.addEventListener === "function") {
+    // Voices often load after the page: offer the button on messages already shown.
+    window.speechSynthesis.addEventListener("voiceschanged", () => {
+      for (const item of log.querySelectorAll(".msg.bot")) readAloudButton(item);
+    });
+    window.addEventListener("pagehide", () => window.speechSynthesis.cancel());
+  }
+
   // The emergency numbers, in the page since it loaded: shown whatever fails.
   function emergencyBlock(header) {
     const language = uiLanguage();
@@ -384,7 +628,9 @@
       }
       for (const message of data.messages) {
         if (!message || typeof message.text !== "string") continue;
-        bubble(message.text, "bot", data.language);
+        if (hasCards(message)) cardList(message, data.language);
+        else bubble(message.text, "bot", data.language);
+        offerReadAloud(log.lastElementChild, message.text, data.language);
         buttonRow(message.buttons);
       }
     } else if (response.status === 503 && isChatBody(data) && data.messages.length > 0) {

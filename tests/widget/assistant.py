@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
 from typing import Any
+
+from actions import cards
+
+Reply = Callable[[dict[str, Any]], tuple[int, Any]]
 
 # What the fake assistant says, per language; it also echoes what she wrote.
 GREETING = {
@@ -72,3 +78,45 @@ def assistant(body: dict[str, Any]) -> tuple[int, Any]:
         },
         {"recipient_id": sender, "text": f"» {text}"},
     ]
+
+
+# What she writes about her passport, per language (the real model reads it as ask_rights),
+# and a message of danger (emergency). The contacts that follow are the real action's
+# cards (actions/cards.py) from the real directory at the test's fixed clock.
+PASSPORT = {
+    "en": "my boss took my passport",
+    "ja": "社長にパスポートを取られた",
+    "th": "นายจ้างยึดพาสปอร์ตไว้",
+    "tl": "kinuha ng amo ang pasaporte ko",
+    "es": "mi jefe me quitó el pasaporte",
+}
+DANGER = "he is at the door with a knife"
+EMBASSY = "where is my embassy"
+CHECK = {
+    "en": "Please check these numbers.",
+    "ja": "番号を確かめてください。",
+    "th": "กรุณาตรวจสอบเบอร์เหล่านี้",
+    "tl": "Pakisuri ang mga numerong ito.",
+    "es": "Comprueba estos números.",
+}
+
+
+def contacts_assistant(now: datetime.datetime) -> Reply:
+    """The scripted assistant, which also lists contacts as the real action does at `now`."""
+
+    def reply(body: dict[str, Any]) -> tuple[int, Any]:
+        sender, text = body["sender"], body["message"]
+        language = body["metadata"]["language"]
+        topics = {DANGER: "emergency", EMBASSY: "ask_embassy"}
+        topic = topics.get(text) or ("ask_rights" if text in PASSPORT.values() else None)
+        message = cards.contacts_message(topic, language, now) if topic else None
+        if message is None:
+            return assistant(body)
+        return 200, [
+            {"recipient_id": sender, "text": VISA_ANSWER[language]},
+            {"recipient_id": sender, "text": message["text"]},
+            {"recipient_id": sender, "custom": {"contacts": message["contacts"]}},
+            {"recipient_id": sender, "text": CHECK[language]},
+        ]
+
+    return reply

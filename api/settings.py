@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from api.escalation.settings import EscalationSettings
@@ -65,6 +65,9 @@ class Settings(EscalationSettings):
     redis_url: SecretStr | None = None
     # Where the quick exit goes: a site nobody would wonder about.
     exit_url: str = "https://www.google.com/"
+    # FastAPI's docs page (/docs) runs Swagger's scripts from a CDN on the chat's own origin,
+    # without the page's CSP: only when a developer asks for it, never in production.
+    api_docs: bool = False
 
     @field_validator("redis_url", mode="before")
     @classmethod
@@ -87,6 +90,12 @@ class Settings(EscalationSettings):
         if any(char in value for char in "\"<>'` ") or not value.isprintable():
             raise ValueError("KAKEKOMI_EXIT_URL must be a plain URL")
         return value
+
+    @model_validator(mode="after")
+    def _no_docs_in_production(self) -> Settings:
+        if self.api_docs and self.environment == "production":
+            raise ValueError("KAKEKOMI_API_DOCS is for development; never set it in production")
+        return self
 
 
 @lru_cache(maxsize=1)

@@ -8,11 +8,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pydantic
 import pytest
 
 from api.main import create_app
 from api.settings import Settings, get_settings
+from tests.live_servers import free_port, start_gateway
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,6 +30,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "KAKEKOMI_ENVIRONMENT",
         "KAKEKOMI_SECRETS_DIR",
         "KAKEKOMI_ADMIN_TOKEN",
+        "KAKEKOMI_API_DOCS",
     ):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
@@ -116,11 +119,38 @@ def test_create_app_hands_its_settings_to_the_routes(settings: Settings) -> None
     assert app.dependency_overrides == {}
 
 
-def test_the_docs_ui_is_off_in_production_but_the_schema_stays(settings: Settings) -> None:
-    production = create_app(settings.model_copy(update={"environment": "production"}))
-    assert production.docs_url is None
-    assert production.openapi_url == "/openapi.json"
-    assert create_app(settings).docs_url == "/docs"
+def test_the_docs_ui_is_off_unless_asked_but_the_schema_stays(settings: Settings) -> None:
+    for environment in ("development", "production"):
+        app = create_app(settings.model_copy(update={"environment": environment}))
+        assert app.docs_url is None
+        assert app.openapi_url == "/openapi.json"
+    assert create_app(settings.model_copy(update={"api_docs": True})).docs_url == "/docs"
+
+
+def test_the_docs_ui_is_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAKEKOMI_API_DOCS", "true")
+    assert Settings().api_docs is True
+    monkeypatch.setenv("KAKEKOMI_ENVIRONMENT", "production")
+    with pytest.raises(pydantic.ValidationError, match="KAKEKOMI_API_DOCS"):
+        Settings()
+
+
+def test_the_real_gateway_serves_docs_only_when_asked(tmp_path: Path) -> None:
+    for asked, status in [({}, 404), ({"api_docs": "true"}, 200)]:
+        gateway = start_gateway(tmp_path / str(status), free_port(), **asked)
+        try:
+            docs = httpx.get(f"{gateway.url}/docs", timeout=5, trust_env=False)
+            schema = httpx.get(f"{gateway.url}/openapi.json", timeout=5, trust_env=False)
+        finally:
+            gateway.stop()
+        assert docs.status_code == status
+        assert schema.status_code == 200
+    production = run_with(
+        [sys.executable, *GATEWAY],
+        {"KAKEKOMI_API_DOCS": "true", "KAKEKOMI_ENVIRONMENT": "production"},
+    )
+    assert production.returncode != 0
+    assert "KAKEKOMI_API_DOCS is for development" in production.stderr
 
 
 CANARY = "CANARYpw7f3e"

@@ -135,6 +135,11 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "kakekomi-ngo/1"
     sys_version = ""
 
+    def setup(self) -> None:
+        super().setup()
+        # Each read waits at most the whole request's allowance (the watchdog enforces the sum).
+        self.connection.settimeout(self.server.request_seconds)
+
     def do_POST(self) -> None:
         if self.headers.get("transfer-encoding"):
             self._answer(Answer(411, "content-length-required"))
@@ -201,7 +206,7 @@ class _Server(ThreadingHTTPServer):
     ) -> None:
         self.receiver = receiver
         self._slots = threading.BoundedSemaphore(max_connections)
-        self._request_seconds = request_seconds
+        self.request_seconds = request_seconds
         # Connections still reading their request, with the monotonic time they must be done.
         self._deadlines: dict[socket.socket, float] = {}
         self._deadlines_lock = threading.Lock()
@@ -219,7 +224,7 @@ class _Server(ThreadingHTTPServer):
                 self._refuse(request)
                 return
         with self._deadlines_lock:
-            self._deadlines[request] = time.monotonic() + self._request_seconds
+            self._deadlines[request] = time.monotonic() + self.request_seconds
         try:
             super().process_request(request, client_address)
         except BaseException:

@@ -17,7 +17,7 @@ export UV_PYTHON_DOWNLOADS := never
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: bench bench-redis run test sync uv model ci-model lint validate compare promote test-bot test-nlu test-conversations test-gateway clean
+.PHONY: bench bench-redis run test sync uv model ci-model lint validate compare promote test-bot test-nlu test-conversations test-gateway widget-deps clean
 
 run: model ## start Rasa, the action server and the gateway on the current model
 	$(PY) -m kakekomi_stack --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
@@ -64,7 +64,10 @@ test-conversations: ci-model ## conversation tests on the real model
 		--model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)" \
 		--fail-on-prediction-errors --out results/conversations --no-plot
 
-test-gateway: ci-model ## gateway unit tests, the NGO toolkit, end-to-end on the real stack
+widget-deps: ## axe-core from npm for the widget's accessibility audit (tests/widget/package-lock.json)
+	npm ci --prefix tests/widget --no-audit --no-fund --loglevel=error
+
+test-gateway: ci-model widget-deps ## gateway unit tests, the NGO toolkit, end-to-end on the real stack
 	KAKEKOMI_TEST_MODEL="$$($(BOT_CLI) model-path --config bot/config-ci.yml)" $(PY) -m pytest
 
 bench: ci-model ## latency, throughput, cold start and memory of the whole stack on this machine

@@ -79,7 +79,7 @@ def chat_after_another_site(page: Page, gateway: Gateway, language: str) -> None
     page.goto(gateway.url)
     page.get_by_role("combobox").select_option(language)
     say(page, CANARY)
-    expect(page.get_by_role("log")).to_contain_text(CANARY)
+    expect(page.locator("#log")).to_contain_text(CANARY)
     assert page.evaluate(STORAGE_IN_PAGE) == NOTHING_STORED
 
 

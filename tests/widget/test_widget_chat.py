@@ -29,7 +29,7 @@ def test_a_conversation_in_english_then_japanese_without_reload(
 
     page.get_by_role("combobox", name="Language").select_option("en")
     say(page, "hello, my boss took my passport")
-    log = page.get_by_role("log")
+    log = page.locator("#log")
     expect(log).to_have_attribute("aria-live", "polite")
     expect(log.locator(".msg.bot").first).to_have_text(f"Assistant: {GREETING['en']}")
     first = rasa.received[-1]

@@ -113,7 +113,7 @@ def test_a_new_user_on_a_phone_chats_switches_language_and_leaves_without_a_trac
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     exit_link = page.get_by_role("link", name="Exit this page")
     assert exit_link.evaluate(UNCOVERED)
-    page.get_by_role("log").evaluate("log => log.scrollTo(0, log.scrollHeight / 2)")
+    page.locator("#log").evaluate("log => log.scrollTo(0, log.scrollHeight / 2)")
     assert exit_link.evaluate(UNCOVERED)
     assert page.get_by_role("textbox").evaluate(UNCOVERED)
     # Every control is big enough to tap.

@@ -73,7 +73,7 @@ def test_every_failure_shows_the_numbers_in_her_language(
     expect(links).to_have_text(THAI_LINES)
     assert links.evaluate_all("as => as.map(a => a.getAttribute('href'))") == ["tel:110", "tel:119"]
     # Nothing spins, and she can still write and leave.
-    expect(page.get_by_role("log")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#log")).to_have_attribute("aria-busy", "false")
     expect(page.get_by_role("status")).to_have_text("")
     expect(page.get_by_role("textbox")).to_be_editable()
     page.get_by_role("link", name="ออกจากหน้านี้").click()

@@ -68,7 +68,7 @@ def test_reloading_the_page_also_forgets_the_conversation(
     session = rasa.received[-1]["sender"]
     assert gateway_knows(gateway, session)
     page.reload()
-    expect(page.get_by_role("log")).not_to_contain_text(CANARY)
+    expect(page.locator("#log")).not_to_contain_text(CANARY)
     deadline = time.monotonic() + 5
     while gateway_knows(gateway, session):
         assert time.monotonic() < deadline, "the gateway still holds the conversation"

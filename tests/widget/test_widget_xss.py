@@ -40,7 +40,7 @@ def test_injected_markup_is_shown_as_text_and_never_runs(
         say(page, payload)
     # ...and what the assistant sends, as text and as button titles.
     say(page, "inject")
-    log = page.get_by_role("log")
+    log = page.locator("#log")
     for payload in XSS_PAYLOADS:
         expect(log.locator(".msg.bot", has_text=payload).first).to_be_attached()
         expect(log.get_by_role("button", name=payload, exact=True)).to_be_attached()

@@ -65,9 +65,12 @@ class Restarts:
         """Restarts under `policy`, none waiting yet."""
         self.policy = policy
         self.waiting: dict[str, float] = {}  # service name -> when to start it again
+        self.gave_up = False
 
     def restart_due(self, stack: Stack) -> bool:
         """Schedules restarts of newly ended services, starts those due; False: stop the stack."""
+        if self.gave_up:
+            return False
         now = time.monotonic()
         for service in stack.ended():
             if service.name in self.waiting or service.process is None:
@@ -83,6 +86,7 @@ class Restarts:
                     file=sys.stderr,
                     flush=True,
                 )
+                self.gave_up = True
                 return False
             print(
                 f"{service.name} stopped unexpectedly ({ended}); restarting it in {delay:g} s "

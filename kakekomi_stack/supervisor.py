@@ -132,7 +132,12 @@ def run(
                 break
             if swap_requested:
                 swap_requested = False
-                promote(stack, ready_timeout, cancelled=lambda: stopping)
+                # A swap takes a while: crashes meanwhile are restarted (or stop it all) too.
+                promote(
+                    stack,
+                    ready_timeout,
+                    cancelled=lambda: stopping or not restarts.restart_due(stack),
+                )
                 continue
             time.sleep(0.5)
     except (RuntimeError, TimeoutError) as error:

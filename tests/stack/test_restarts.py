@@ -87,6 +87,8 @@ def test_the_fifth_crash_in_the_window_stops_the_stack(
         assert service.process is not None and service.process.poll() is None
     kill(service)
     assert not restarts.restart_due(sleeper_stack)
+    assert not restarts.restart_due(sleeper_stack)  # it stays stopped: no later restart
+    assert service.process is not None and service.process.poll() is not None
     assert "5 crashes within 2 minutes, too many to restart" in capsys.readouterr().err
 
 

@@ -15,6 +15,7 @@ from api.directory import EmergencyContact
 from api.escalation.service import EscalationService
 from api.hooks import CustomHandler
 from api.rasa_client import RasaClient
+from api.rate_limit import ClientRateLimiter
 from api.sessions import SessionStore
 from api.settings import Settings
 
@@ -49,6 +50,12 @@ async def get_custom_handler(request: Request) -> CustomHandler:
     return handler
 
 
+async def get_rate_limiter(request: Request) -> ClientRateLimiter:
+    """Return the app's message counter."""
+    limiter: ClientRateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
 async def get_escalation_service(request: Request) -> EscalationService:
     """Return the escalation service (encrypt, queue, deliver to the NGO)."""
     service: EscalationService = request.app.state.escalation
@@ -61,3 +68,4 @@ SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
 ContactsDep = Annotated[tuple[EmergencyContact, ...], Depends(get_contacts)]
 CustomHandlerDep = Annotated[CustomHandler, Depends(get_custom_handler)]
 EscalationDep = Annotated[EscalationService, Depends(get_escalation_service)]
+RateLimiterDep = Annotated[ClientRateLimiter, Depends(get_rate_limiter)]

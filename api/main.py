@@ -20,9 +20,9 @@ from api.escalation.service import EscalationService
 from api.log_setup import configure_logging
 from api.middleware.body_limit import BodyLimit
 from api.middleware.fallback_on_error import FallbackOnError
-from api.middleware.rate_limit import ClientRateLimiter, RateLimit
 from api.middleware.security_headers import SecurityHeaders
 from api.rasa_client import RasaClient, probe_http, rasa_http
+from api.rate_limit import ClientRateLimiter
 from api.routes import admin, chat, control, health, page
 from api.sessions import MemorySessionStore, RedisSessionStore, SessionStore, SessionsUnavailable
 from api.settings import Settings, get_settings
@@ -126,12 +126,14 @@ def create_app(
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, body_error_handler)
     app.add_exception_handler(SessionsUnavailable, sessions_unavailable_handler)
-    # Outermost last: every answer, a 413 or 429 too, carries the security headers; a flood
-    # is turned away before its bodies are read; any crash inside becomes the fallback.
-    app.state.rate_limiter = limiter = ClientRateLimiter(settings.rate_limit)
+    # The chat route counts messages once they are well-formed (api.rate_limit).
+    app.state.rate_limiter = ClientRateLimiter(
+        settings.rate_limit, per_48=settings.rate_limit_per_48
+    )
+    # Outermost last: every answer, a 413 or 429 too, carries the security headers; any
+    # crash inside becomes the fallback.
     app.add_middleware(FallbackOnError)
     app.add_middleware(BodyLimit, timeout=settings.request_body_timeout_seconds)
-    app.add_middleware(RateLimit, limiter=limiter)
     app.add_middleware(SecurityHeaders, docs_enabled=settings.api_docs)
     app.include_router(chat.router)
     app.include_router(health.router)

@@ -49,6 +49,8 @@ class Settings(EscalationSettings):
     # Messages per minute per client (``KAKEKOMI_RATE_LIMIT``), counted in this process's
     # memory, or in Redis with ``redis_url`` so that every gateway counts together.
     rate_limit: int = Field(default=30, ge=1)
+    # New conversations per minute from one IPv6 /48 (a site's 65,536 /64s) together.
+    rate_limit_per_48: int = Field(default=240, ge=1)
     # At most this many messages wait on Rasa at once; a hung Rasa then costs the others
     # a short wait and the emergency numbers, never a hung request. A message waits up to
     # rasa_queue_seconds for a place: 5 s lets 50 conversations at once on one 2-core

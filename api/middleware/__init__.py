@@ -1,6 +1,6 @@
 """The gateway's ASGI middlewares, outermost first as ``api.main`` stacks them.
 
-``security_headers`` (every answer, a 413 or 429 too, carries them), ``rate_limit`` (a flood
-is turned away before its bodies are read), ``body_limit`` (bodies capped while they stream
-in), ``fallback_on_error`` (any crash inside becomes the emergency numbers).
+``security_headers`` (every answer, a 413 or 429 too, carries them), ``body_limit`` (bodies
+capped while they stream in), ``fallback_on_error`` (any crash inside becomes the emergency
+numbers). Messages are counted by the chat route, once well-formed (``api.rate_limit``).
 """

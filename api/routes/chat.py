@@ -10,11 +10,19 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from api.buttons import is_button_payload
-from api.deps import ContactsDep, CustomHandlerDep, EscalationDep, RasaDep, SessionsDep
+from api.deps import (
+    ContactsDep,
+    CustomHandlerDep,
+    EscalationDep,
+    RasaDep,
+    RateLimiterDep,
+    SessionsDep,
+)
 from api.escalation.consent import answer_contact_question
 from api.fallback import fallback_body
 from api.language import Language, detect
 from api.rasa_client import RasaUnavailable
+from api.rate_limit import too_many_messages
 from api.schemas import (
     Button,
     ChatRequest,
@@ -103,6 +111,7 @@ async def chat(
     contacts: ContactsDep,
     handle_custom: CustomHandlerDep,
     escalation: EscalationDep,
+    limiter: RateLimiterDep,
 ) -> ChatResponse | Response:
     """Send the person's message (or a button's payload) to the assistant and relay its replies."""
     # Should the session store fail (shared Redis out of reach), the emergency numbers go out
@@ -117,6 +126,12 @@ async def chat(
     # Lets the last-resort error handler answer in this session and language.
     request.state.chat_session = session.id
     request.state.chat_language = language
+    # Counted only now that it is a well-formed message: her conversation against its own
+    # allowance, a new one against her address (api.rate_limit).
+    client = request.client.host if request.client else ""
+    wait = await limiter.check(client, None if session.new else session.id)
+    if wait is not None:
+        return too_many_messages(wait)
     if session.new and await sessions.full():
         logger.warning("chat.sessions_full")
         return JSONResponse(status_code=503, content=fallback_body(session.id, language, contacts))

@@ -44,7 +44,7 @@ async def test_every_kind_of_answer_carries_the_headers(
     settings: Settings, rasa: FakeRasa, serve: Serve
 ) -> None:
     app = create_app(
-        settings.model_copy(update={"rate_limit": 4}), rasa_transport=httpx.MockTransport(rasa)
+        settings.model_copy(update={"rate_limit": 2}), rasa_transport=httpx.MockTransport(rasa)
     )
     async with serve(app) as client:
         answers = [

@@ -38,10 +38,11 @@ model: sync ## train the production model unless one exists for the current data
 ci-model: sync ## the lighter CI model, cached by the same data hash
 	$(BOT_CLI) train --config bot/config-ci.yml
 
-lint: sync ## ruff, mypy and hadolint
+lint: sync ## ruff, mypy (strict, in both environments) and hadolint
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(BOT_PY) -m mypy --config-file bot/pyproject.toml
 	.venv/bin/hadolint Dockerfile
 
 validate: sync ## our data checks, then Rasa's own with warnings as errors

@@ -93,15 +93,16 @@ def entries_for(topic: str, path: Path | None = None) -> list[dict[str, Any]]:
 
 
 def localised(value: Any, language: str) -> str | None:
-    """A per-language value in `language`, else in English; a plain value as it is."""
+    """A per-language value in `language`, else in English; a plain value as text."""
     if isinstance(value, dict):
-        return value.get(language) or value.get("en")
-    return value
+        value = value.get(language) or value.get("en")
+    return None if value is None else str(value)
 
 
 def render(entry: dict[str, Any], language: str) -> str:
     """One entry as plain text lines, in the person's language."""
-    head = localised(entry["name"], language)
+    # load() refused any entry without a name in every language.
+    head = str(entry["name"].get(language) or entry["name"]["en"])
     if entry.get("phone"):
         head += f": {entry['phone']}"
     if entry.get("alt_phone"):

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.directory import LANGUAGES
+from kakekomi_common.languages import CODES as LANGUAGES
 
 ESCALATION_STATES = ("available", "unavailable")
 

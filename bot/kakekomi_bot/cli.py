@@ -13,7 +13,7 @@ from pathlib import Path
 from kakekomi_bot import paths, promote
 
 
-def rasa_env() -> dict:
+def rasa_env() -> dict[str, str]:
     """Environment for Rasa commands: no telemetry, quiet TensorFlow."""
     return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
 

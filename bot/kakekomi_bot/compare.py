@@ -10,7 +10,8 @@ from typing import Any
 def load_or_evaluate(source: Path, reports: Path, **options: Any) -> dict[str, Any]:
     """A report.json as it is, or a model evaluated now (its report kept in reports/<model>/)."""
     if source.suffix == ".json":
-        return json.loads(source.read_text(encoding="utf-8"))
+        saved: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
+        return saved
     from kakekomi_bot import evaluate  # imports rasa and TensorFlow: only when needed
 
     report = evaluate.evaluate(source, **options)

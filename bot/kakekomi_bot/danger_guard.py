@@ -25,7 +25,7 @@ LOOKUPS = {"danger": "emergency", "help_cues": "request_help"}
 _UNSPACED = regex.compile(r"[\p{Thai}\p{Hiragana}\p{Katakana}\p{Han}]")
 
 
-def compile_terms(terms: list[str]) -> regex.Pattern | None:
+def compile_terms(terms: list[str]) -> regex.Pattern[str] | None:
     """One case-insensitive pattern matching any of the terms."""
     parts = []
     for term in sorted({t.strip().lower() for t in terms if t.strip()}, key=len, reverse=True):

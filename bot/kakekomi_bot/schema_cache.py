@@ -45,5 +45,5 @@ def validate(instance: Any, schema: Any, cls: Any = None, *args: Any, **kwargs: 
 
 def install() -> None:
     """Rasa imports `validate` from jsonschema at call time, so this reaches every use."""
-    jsonschema.validate = validate  # type: ignore[assignment]
-    validators.validate = validate  # type: ignore[assignment]
+    jsonschema.validate = validate
+    validators.validate = validate

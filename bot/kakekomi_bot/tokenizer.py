@@ -77,7 +77,8 @@ class ScriptAwareTokenizer(Tokenizer):
         if not tokens:
             # Like Rasa's tokenizers: a text of only symbols becomes one token.
             tokens = [Token(text, 0)]
-        return self._apply_token_pattern(tokens)
+        applied: list[Token] = self._apply_token_pattern(tokens)
+        return applied
 
     def words(self, text: str) -> Iterator[tuple[str, int, str | None]]:
         """Yields (word, start offset, lemma or None) for every word in the text."""

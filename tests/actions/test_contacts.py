@@ -8,11 +8,11 @@ import re
 import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
-from trackers import tracker
 
 from actions import directory
 from actions.contacts import ActionContacts
 from actions.handoff import TOPICS
+from tests.actions.trackers import tracker
 
 LANGUAGES = ["en", "ja", "th", "tl", "es"]
 

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from trackers import tracker
 
 from actions.metadata import ActionReadMetadata
+from tests.actions.trackers import tracker
 
 
 def run(**kwargs) -> list[dict]:

@@ -21,7 +21,7 @@ import pytest
 from tests.live_servers import FakeRasa, Gateway, start_gateway
 
 if TYPE_CHECKING:
-    from conftest import FakeRasa as TransportRasa
+    from tests.api.conftest import FakeRasa as TransportRasa
 
 CANARY = "CANARY-b4d1"
 JSON = {"content-type": "application/json"}

@@ -14,7 +14,7 @@ from api.deps import get_custom_handler
 from api.sessions import Session
 
 if TYPE_CHECKING:
-    from conftest import FakeRasa
+    from tests.api.conftest import FakeRasa
 
 pytestmark = pytest.mark.anyio
 

@@ -16,7 +16,7 @@ from api.settings import Settings, get_settings
 from tests.live_servers import free_port
 
 if TYPE_CHECKING:
-    from conftest import FakeRasa
+    from tests.api.conftest import FakeRasa
 
 
 class Clock:

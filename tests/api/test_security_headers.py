@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from contextlib import AbstractAsyncContextManager
 
-    from conftest import FakeRasa
+    from tests.api.conftest import FakeRasa
 
     Serve = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 

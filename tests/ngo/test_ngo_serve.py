@@ -22,7 +22,7 @@ from kakekomi_ngo.keys import load_ngo_private_key, load_ngo_public_key, load_si
 from kakekomi_ngo.receiver import Answer, HandoffReceiver, make_server
 
 if TYPE_CHECKING:
-    from conftest import KeyFiles, StartReceiver
+    from tests.ngo.conftest import KeyFiles, StartReceiver
 
 CANARY = "CANARY-3e9b 逃げたい"
 

@@ -21,7 +21,7 @@ from api.escalation.outbox import SqliteOutbox
 from kakekomi_ngo import protocol
 
 if TYPE_CHECKING:
-    from conftest import Ngo, StartReceiver, Waiter
+    from tests.api.escalation.conftest import Ngo, StartReceiver, Waiter
 
 pytestmark = pytest.mark.anyio
 

@@ -27,7 +27,7 @@ from kakekomi_ngo import protocol
 from kakekomi_ngo.keys import load_or_create_signing_key, load_signing_public_key
 
 if TYPE_CHECKING:
-    from conftest import Ngo, ScriptedNgo, StartReceiver, Waiter
+    from tests.api.escalation.conftest import Ngo, ScriptedNgo, StartReceiver, Waiter
 
 pytestmark = pytest.mark.anyio
 

@@ -20,7 +20,7 @@ from kakekomi_ngo import protocol
 from kakekomi_ngo.keys import KeyFileError, load_signing_public_key
 
 if TYPE_CHECKING:
-    from conftest import Ngo, StartReceiver, Waiter
+    from tests.api.escalation.conftest import Ngo, StartReceiver, Waiter
 
 pytestmark = pytest.mark.anyio
 

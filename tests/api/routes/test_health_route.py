@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 if TYPE_CHECKING:
-    from conftest import FakeRasa
+    from tests.api.conftest import FakeRasa
 
 pytestmark = pytest.mark.anyio
 

@@ -17,7 +17,7 @@ export UV_PYTHON_DOWNLOADS := never
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: bench bench-redis run test sync uv model ci-model lint validate compare promote test-bot test-nlu test-conversations test-gateway widget-deps clean
+.PHONY: bench bench-redis run test sync uv model ci-model lint validate compare promote test-bot test-nlu test-conversations test-gateway widget-deps clean help
 
 run: model ## start Rasa, the action server and the gateway on the current model
 	$(PY) -m kakekomi_stack --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
@@ -25,7 +25,7 @@ run: model ## start Rasa, the action server and the gateway on the current model
 test: lint validate test-bot test-nlu test-conversations test-gateway ## the whole suite
 	@echo; echo "NLU quality of the CI model (all of it: reports/report.md):"; sed '/^## /,$$d' reports/report.md
 
-uv:
+uv: ## install uv (the installer both environments use) if it is missing
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet 'uv>=0.5,<1'
 
 sync: uv ## install both environments from their lock files
@@ -78,5 +78,10 @@ bench-redis: ci-model ## the same, scaled out: conversations in Redis, two Rasa 
 	$(PY) scripts/bench.py --model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)" \
 		--redis --rasa-workers 2 --out reports/bench-redis.json
 
-clean:
+clean: ## remove test results, reports and pytest's cache
 	rm -rf results reports .pytest_cache
+
+help: ## list these targets (plain `make` is `make run`)
+	@echo "Kakekomi: make <target>"
+	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-zA-Z0-9_-]+:[^=]*## / { printf "  %-20s %s\n", $$1, $$2 }' \
+		$(MAKEFILE_LIST)

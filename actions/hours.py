@@ -82,7 +82,9 @@ def _at(day: datetime.date, minutes: int) -> datetime.datetime:
     return midnight + datetime.timedelta(minutes=minutes)
 
 
-def _intervals(slots: list[Slot], first: datetime.date) -> list[tuple[datetime.datetime, ...]]:
+def _intervals(
+    slots: list[Slot], first: datetime.date
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
     """The opening intervals from the day before `first` on, merged where they touch."""
     found = []
     for offset in range(-1, _LOOKAHEAD_DAYS):

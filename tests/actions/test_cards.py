@@ -8,10 +8,10 @@ import datetime
 import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
-from trackers import tracker
 
 from actions import cards, directory, hours
 from actions.contacts import ActionContacts
+from tests.actions.trackers import tracker
 
 JST = hours.JAPAN
 WEEKDAY_AFTERNOON = datetime.datetime(2026, 12, 9, 15, 0, tzinfo=JST)  # a Wednesday

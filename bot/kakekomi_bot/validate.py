@@ -93,11 +93,11 @@ def responses_in_every_language(domain: dict[str, Any]) -> list[str]:
 
 
 def directory_entries(path: Path) -> list[str]:
-    """Every directory entry has a source, a verified date, names in all languages."""
+    """Every directory entry has a source, a verified date, names, sound hours, a kind label."""
     from actions import directory
 
-    entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("entries") or []
-    return directory.problems(entries)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return directory.problems(data.get("entries") or [], data.get("kinds") or {})
 
 
 def duplicate_examples(nlu_dir: Path) -> list[str]:

@@ -72,16 +72,23 @@ def test_a_directory_entry_without_source_or_date_is_named(tmp_path: Path) -> No
     names = "{en: A, ja: A, th: A, tl: A, es: A}"
     entry = f"id: %s\n    kind: legal\n    name: {names}\n    topics: [ask_rights]\n"
     entry += "    partner_confirmed: false\n"
+    checked = "    source: https://example.org\n    verified: 2026-11-25\n"
     directory = write(
         tmp_path / "directory.yml",
+        f"kinds:\n  legal: {names}\n"
         "entries:\n"
-        + f"  - {entry % 'good'}    source: https://example.org\n    verified: 2026-11-25\n"
+        + f"  - {entry % 'good'}{checked}"
         + f"  - {entry % 'no_source'}    verified: 2026-11-25\n"
-        + f"  - {entry % 'bad_date'}    source: https://example.org\n    verified: last week\n",
+        + f"  - {entry % 'bad_date'}    source: https://example.org\n    verified: last week\n"
+        + f"  - {entry % 'bad_hours'}{checked}    open: [{{days: all, from: '17:00', to: '09:00'}}]\n"
+        + f"  - {(entry % 'no_label').replace('legal', 'shelter')}{checked}",
     )
     assert validate.directory_entries(directory) == [
         "directory entry 'no_source' lacks source",
         "directory entry 'bad_date': verified is not a YYYY-MM-DD date",
+        "directory entry 'bad_hours': a slot must end after it starts (17:00–09:00)",
+        "directory entry 'no_label' lacks kinds.shelter.en, kinds.shelter.ja, "
+        "kinds.shelter.th, kinds.shelter.tl, kinds.shelter.es",
     ]
 
 

@@ -20,6 +20,7 @@ from api.escalation.service import EscalationService
 from api.log_setup import configure_logging
 from api.middleware.body_limit import BodyLimit
 from api.middleware.fallback_on_error import FallbackOnError
+from api.middleware.mapped_client import MappedClient
 from api.middleware.security_headers import SecurityHeaders
 from api.rasa_client import RasaClient, probe_http, rasa_http
 from api.rate_limit import ClientRateLimiter
@@ -135,6 +136,7 @@ def create_app(
     app.add_middleware(FallbackOnError)
     app.add_middleware(BodyLimit, timeout=settings.request_body_timeout_seconds)
     app.add_middleware(SecurityHeaders, docs_enabled=settings.api_docs)
+    app.add_middleware(MappedClient)  # before anything reads the client's address
     app.include_router(chat.router)
     app.include_router(health.router)
     app.include_router(page.router)

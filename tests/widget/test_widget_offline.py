@@ -60,12 +60,13 @@ def test_every_failure_shows_the_numbers_in_her_language(
 
     rasa.reset()
     say(page, "ช่วยด้วย")  # 3: fine again
-    say(page, "ช่วยด้วย")  # 4: past three a minute: wait, and the numbers meanwhile
+    say(page, "ช่วยด้วย")  # 4: her conversation's third message since the first
+    say(page, "ช่วยด้วย")  # 5: past three a minute: wait, and the numbers meanwhile
     block = last_emergency(page)
     expect(block.locator("p")).to_contain_text(["ส่งข้อความมากเกินไป กรุณารอ"])
     expect(block.locator("a")).to_have_text(THAI_LINES)
 
-    own_gateway.stop()  # 5: the gateway is gone: the page already holds the numbers
+    own_gateway.stop()  # 6: the gateway is gone: the page already holds the numbers
     say(page, "ช่วยด้วย")
     block = last_emergency(page)
     expect(block.locator("p")).to_have_text(THAI_OFFLINE)

@@ -23,7 +23,10 @@ HELD_OUT = NLU_DATA / "tests"
 MUST_CATCH = NLU_DATA / "must_catch"
 MODELS = ROOT / "models"
 # Code whose change changes what a trained model does.
-COMPONENT_CODE = [BOT / "kakekomi_bot" / "tokenizer.py", BOT / "kakekomi_bot" / "danger_guard.py"]
+COMPONENT_CODE = [
+    BOT / "kakekomi_bot" / name
+    for name in ("tokenizer.py", "linear_classifier.py", "danger_guard.py")
+]
 
 
 def _files(paths: Iterable[Path]) -> list[Path]:

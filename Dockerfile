@@ -30,8 +30,7 @@ ENV PATH=/opt/bot-venv/bin:$PATH
 
 # --- The model: trained here (`make model`), then checked as `make promote` does --------
 FROM bot-env AS model
-# bot/config.yml is the production pipeline; bot/config-ci.yml trains faster, but promote
-# asks every model to catch the whole must-catch set, which the CI model may not.
+# bot/config.yml: the one pipeline (production, CI and the maintainers' loop).
 ARG MODEL_CONFIG=bot/config.yml
 COPY bot bot
 COPY nlu_data nlu_data

@@ -17,13 +17,13 @@ export UV_PYTHON_DOWNLOADS := never
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: bench bench-redis run test sync uv model ci-model lint validate compare promote test-bot test-nlu test-conversations test-gateway widget-deps clean help
+.PHONY: bench bench-redis run test sync uv model lint validate compare promote test-bot test-nlu test-conversations test-gateway widget-deps clean help
 
 run: model ## start Rasa, the action server and the gateway on the current model
 	$(PY) -m kakekomi_stack --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
 
 test: lint validate test-bot test-nlu test-conversations test-gateway ## the whole suite
-	@echo; echo "NLU quality of the CI model (all of it: reports/report.md):"; sed '/^## /,$$d' reports/report.md
+	@echo; echo "NLU quality of the model (all of it: reports/report.md):"; sed '/^## /,$$d' reports/report.md
 
 uv: ## install uv (the installer both environments use) if it is missing
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet 'uv>=0.5,<1'
@@ -32,11 +32,8 @@ sync: uv ## install both environments from their lock files
 	$(UV) sync --frozen --compile-bytecode
 	$(UV) --directory bot sync --frozen --compile-bytecode --python "$(BOT_PYTHON)"
 
-model: sync ## train the production model unless one exists for the current data
+model: sync ## train the model (production and CI) unless one exists for the current data
 	$(BOT_CLI) train --config bot/config.yml
-
-ci-model: sync ## the lighter CI model, cached by the same data hash
-	$(BOT_CLI) train --config bot/config-ci.yml
 
 lint: sync ## ruff, mypy (strict, in both environments) and hadolint
 	$(PY) -m ruff check .
@@ -54,28 +51,28 @@ compare: sync ## two models or report.json files side by side: make compare A=..
 promote: sync ## make a model live if it catches every must-catch example: make promote MODEL=...
 	$(BOT_CLI) promote "$(MODEL)" $(if $(MARGIN),--margin $(MARGIN)) $(if $(FORCE),--force)
 
-test-bot: ci-model ## tokenizer golden tests, components, actions, and Rasa's logs on the real CI model
+test-bot: model ## tokenizer golden tests, components, actions, and Rasa's logs on the real model
 	$(BOT_PY) -m pytest -c bot/pyproject.toml tests/common tests/bot tests/actions
 
-test-nlu: ci-model ## held-out scores per language; fails below the quality gate
-	$(BOT_CLI) evaluate --gate --model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)"
+test-nlu: model ## held-out and benchmark scores per language; fails below the quality gate
+	$(BOT_CLI) evaluate --gate --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
 
-test-conversations: ci-model ## conversation tests on the real model
+test-conversations: model ## conversation tests on the real model
 	bot/.venv/bin/rasa test core --stories tests/bot/conversations.yml \
-		--model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)" \
+		--model "$$($(BOT_CLI) model-path --config bot/config.yml)" \
 		--fail-on-prediction-errors --out results/conversations --no-plot
 
 widget-deps: ## axe-core from npm for the widget's accessibility audit (tests/widget/package-lock.json)
 	npm ci --prefix tests/widget --no-audit --no-fund --loglevel=error
 
-test-gateway: ci-model widget-deps ## gateway unit tests, the NGO toolkit, end-to-end on the real stack
-	KAKEKOMI_TEST_MODEL="$$($(BOT_CLI) model-path --config bot/config-ci.yml)" $(PY) -m pytest
+test-gateway: model widget-deps ## gateway unit tests, the NGO toolkit, end-to-end on the real stack
+	KAKEKOMI_TEST_MODEL="$$($(BOT_CLI) model-path --config bot/config.yml)" $(PY) -m pytest
 
-bench: ci-model ## latency, throughput, cold start and memory of the whole stack on this machine
-	$(PY) scripts/bench.py --model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)"
+bench: model ## latency, throughput, cold start and memory of the whole stack on this machine
+	$(PY) scripts/bench.py --model "$$($(BOT_CLI) model-path --config bot/config.yml)"
 
-bench-redis: ci-model ## the same, scaled out: conversations in Redis, two Rasa workers
-	$(PY) scripts/bench.py --model "$$($(BOT_CLI) model-path --config bot/config-ci.yml)" \
+bench-redis: model ## the same, scaled out: conversations in Redis, two Rasa workers
+	$(PY) scripts/bench.py --model "$$($(BOT_CLI) model-path --config bot/config.yml)" \
 		--redis --rasa-workers 2 --out reports/bench-redis.json
 
 clean: ## remove test results, reports and pytest's cache

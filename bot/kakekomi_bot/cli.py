@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     eval_cmd.add_argument(
         "--folds", type=int, help="k-fold cross-validation on the training data instead"
     )
-    eval_cmd.add_argument("--config", type=Path, default=paths.CI_CONFIG, help="for --folds")
+    eval_cmd.add_argument("--config", type=Path, default=paths.CONFIG, help="for --folds")
 
     compare_cmd = commands.add_parser("compare", help="two models or report.json files")
     compare_cmd.add_argument("before", type=Path)

@@ -11,21 +11,27 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kakekomi_bot import paths
 from kakekomi_common.languages import CODES as LANGUAGES
 
 HELP_INTENTS = frozenset({"request_help", "emergency"})
+EMERGENCY = "emergency"
 OUT_OF_SCOPE = "out_of_scope"
+# The truth of a DangerGuard negative: not danger, not a help request, topic unknown.
+NOT_DANGER = "not_danger"
 # Predictions that do not answer an out_of_scope message as if it were in scope.
 NOT_ACCEPTED = frozenset({OUT_OF_SCOPE, "nlu_fallback"})
 WORST_SHOWN = 15
-# The quality gate (issue 2): every language, and help requests across all languages.
+# The quality gate (issues 2 and 12), in every language at the same time. CI evaluates the
+# production model itself, so it misses no must-catch line either (promote's rule).
 MIN_MACRO_F1 = 0.90
 MIN_HELP_RECALL = 0.97
-# The must-catch set: `promote` refuses a live model that misses a single line. The lighter
-# CI model (fewer epochs) is a proxy whose borderline lines move from one retrain to the
-# next, so CI fails below 97% here and lists each miss either way.
-MIN_MUST_CATCH_CI = 0.97
+# Everyday requests answered as one of our topics, and anything not an emergency answered
+# as one (sending someone who asked about music to a police box).
+MAX_FALSE_ACCEPT = 0.10
+MAX_FALSE_EMERGENCY = 0.01
 
 
 def load_examples(
@@ -75,6 +81,53 @@ def false_accepts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return {"rate": round(accepted / len(wanted), 4) if wanted else 0.0, "support": len(wanted)}
 
 
+def load_benchmark(
+    directory: Path = paths.OUT_OF_SCOPE_BENCHMARK, languages: tuple[str, ...] = LANGUAGES
+) -> dict[str, list[tuple[str, str]]]:
+    """Out-of-scope requests of every domain and the near misses, per language."""
+    examples: dict[str, list[tuple[str, str]]] = {}
+    for language in languages:
+        data = yaml.safe_load((directory / f"{language}.yml").read_text(encoding="utf-8"))
+        lines = [line for domain in data["out_of_scope"].values() for line in domain]
+        lines += data.get("near_misses") or []
+        examples[language] = [(str(line), OUT_OF_SCOPE) for line in lines]
+    return examples
+
+
+def load_negatives(
+    directory: Path = paths.DANGER_NEGATIVES, languages: tuple[str, ...] = LANGUAGES
+) -> dict[str, list[tuple[str, str]]]:
+    """Lines with a danger word or help cue that ask for neither, per language."""
+    examples: dict[str, list[tuple[str, str]]] = {}
+    for language in languages:
+        data = yaml.safe_load((directory / f"{language}.yml").read_text(encoding="utf-8"))
+        examples[language] = [(str(line), NOT_DANGER) for line in data["examples"]]
+    return examples
+
+
+def false_emergencies(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Share of messages that are not emergencies answered as one."""
+    wanted = [p for t, p in pairs if t != EMERGENCY]
+    alarmed = sum(p == EMERGENCY for p in wanted)
+    return {"rate": round(alarmed / len(wanted), 4) if wanted else 0.0, "support": len(wanted)}
+
+
+def benchmark_scores(
+    benchmark: list[tuple[str, str]], negatives: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """One language's figures on the benchmark: false accepts, false emergencies."""
+    help_answers = sum(p in HELP_INTENTS for _, p in negatives)
+    return {
+        "false_accept": false_accepts(benchmark),
+        "false_emergency": false_emergencies(benchmark),
+        "negatives_false_emergency": false_emergencies(negatives),
+        "negatives_help": {
+            "rate": round(help_answers / len(negatives), 4) if negatives else 0.0,
+            "support": len(negatives),
+        },
+    }
+
+
 async def _predict(
     model: Path, sets: dict[str, dict[str, list[tuple[str, str]]]]
 ) -> dict[str, Any]:
@@ -112,14 +165,28 @@ def evaluate(
     held_out: Path = paths.HELD_OUT,
     must_catch: Path = paths.MUST_CATCH,
     languages: tuple[str, ...] = LANGUAGES,
+    benchmarks: tuple[Path, Path] = (paths.OUT_OF_SCOPE_BENCHMARK, paths.DANGER_NEGATIVES),
 ) -> dict[str, Any]:
-    """Runs the held-out and must-catch data through the model and builds the report."""
+    """Runs held-out, must-catch and benchmark data through the model; builds the report."""
     if not model.is_file():
         # Rasa would silently load the newest model in that folder instead.
         raise SystemExit(f"no model at {model}")
     examples = load_examples(held_out, languages)
     catch = load_examples(must_catch, languages)
-    run = asyncio.run(_predict(model, {"held_out": examples, "must_catch": catch}))
+    sets = {
+        "held_out": examples,
+        "must_catch": catch,
+        "benchmark": load_benchmark(benchmarks[0], languages),
+        "negatives": load_negatives(benchmarks[1], languages),
+    }
+    run = asyncio.run(_predict(model, sets))
+    pairs_of = {
+        name: {
+            language: [(p["truth"], p["predicted"]) for p in predictions]
+            for language, predictions in run["predictions"][name].items()
+        }
+        for name in ("benchmark", "negatives")
+    }
     report: dict[str, Any] = {"model": model.name, "languages": {}, "errors": []}
     every: list[tuple[str, str]] = []
     for language, predictions in run["predictions"]["held_out"].items():
@@ -129,6 +196,10 @@ def evaluate(
             **scores(pairs),
             "help_recall": help_recall(pairs),
             "out_of_scope_false_accept": false_accepts(pairs),
+            "false_emergency": false_emergencies(pairs),
+            "benchmark": benchmark_scores(
+                pairs_of["benchmark"][language], pairs_of["negatives"][language]
+            ),
         }
         report["errors"] += [
             {"language": language, **p} for p in predictions if p["truth"] != p["predicted"]
@@ -143,7 +214,21 @@ def evaluate(
         **scores(every),
         "help_recall": help_recall(every),
         "out_of_scope_false_accept": false_accepts(every),
+        "false_emergency": false_emergencies(every),
+        "benchmark": benchmark_scores(
+            [pair for pairs in pairs_of["benchmark"].values() for pair in pairs],
+            [pair for pairs in pairs_of["negatives"].values() for pair in pairs],
+        ),
     }
+    # What the benchmarks got wrong, for maintainers (never user text: these are ours).
+    report["benchmark_errors"] = [
+        {"language": language, "set": name, **p}
+        for name in ("benchmark", "negatives")
+        for language, predictions in run["predictions"][name].items()
+        for p in predictions
+        if p["predicted"] == EMERGENCY
+        or (name == "benchmark" and p["predicted"] not in NOT_ACCEPTED)
+    ]
     report["must_catch"] = {"total": sum(map(len, catch.values())), "missed": missed}
     report["confusion"] = confusion(every)
     latencies = sorted(run["latencies"])
@@ -170,23 +255,43 @@ def confusion(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def gate_failures(report: dict[str, Any]) -> list[str]:
-    """What falls below the quality gate (empty when the model passes)."""
-    failures = [
-        f"{language}: macro-F1 {scores_['macro_f1']:.3f} < {MIN_MACRO_F1}"
-        for language, scores_ in report["languages"].items()
-        if scores_["macro_f1"] < MIN_MACRO_F1
-    ]
-    recall = report["overall"]["help_recall"]["recall"]
-    if recall < MIN_HELP_RECALL:
-        failures.append(f"help-request recall {recall:.3f} < {MIN_HELP_RECALL}")
-    catch = report["must_catch"]
-    caught = 1 - len(catch["missed"]) / catch["total"] if catch["total"] else 1.0
-    if caught < MIN_MUST_CATCH_CI:
-        failures.append(f"must-catch {caught:.3f} < {MIN_MUST_CATCH_CI}")
-        failures += [
-            f"must-catch missed [{e['language']}] {e['text']!r} -> {e['predicted']}"
-            for e in catch["missed"]
+    """What misses the quality gate in any language (empty when the model passes)."""
+    failures = []
+    for language, values in report["languages"].items():
+        bench = values["benchmark"]
+        checks = [
+            ("macro-F1", values["macro_f1"], ">=", MIN_MACRO_F1),
+            ("help-request recall", values["help_recall"]["recall"], ">=", MIN_HELP_RECALL),
+            ("out-of-scope false accepts", bench["false_accept"]["rate"], "<=", MAX_FALSE_ACCEPT),
+            (
+                "false emergencies (benchmark)",
+                bench["false_emergency"]["rate"],
+                "<=",
+                MAX_FALSE_EMERGENCY,
+            ),
+            (
+                "false emergencies (danger negatives)",
+                bench["negatives_false_emergency"]["rate"],
+                "<=",
+                MAX_FALSE_EMERGENCY,
+            ),
+            (
+                "false emergencies (held-out)",
+                values["false_emergency"]["rate"],
+                "<=",
+                MAX_FALSE_EMERGENCY,
+            ),
         ]
+        failures += [
+            f"{language}: {name} {value:.3f} {'<' if sign == '>=' else '>'} {limit}"
+            for name, value, sign, limit in checks
+            if (value < limit if sign == ">=" else value > limit)
+        ]
+    catch = report["must_catch"]
+    failures += [
+        f"must-catch missed [{e['language']}] {e['text']!r} -> {e['predicted']}"
+        for e in catch["missed"]
+    ]
     return failures
 
 
@@ -196,17 +301,28 @@ def render_table(report: dict[str, Any]) -> str:
     lines = [
         f"# Model {report['model']}",
         "",
-        "| language | examples | macro-F1 | help-request recall | out_of_scope false accepts |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "Held-out files, then the out-of-scope benchmark (OOS) and the DangerGuard negatives:",
+        "",
+        "| language | examples | macro-F1 | help-request recall | out_of_scope false accepts "
+        "| false emergencies | OOS false accepts | OOS false emergencies "
+        "| negatives: false emergencies | negatives: help answers |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     rows = [*report["languages"].items(), ("all", report["overall"])]
     for language, values in rows:
         support = sum(i["support"] for i in values["intents"].values())
         accepts = values["out_of_scope_false_accept"]
+        bench = values["benchmark"]
         lines.append(
             f"| {language} | {support} | {values['macro_f1']:.3f} | "
             f"{values['help_recall']['recall']:.3f} ({values['help_recall']['support']}) | "
-            f"{accepts['rate']:.3f} ({accepts['support']}) |"
+            f"{accepts['rate']:.3f} ({accepts['support']}) | "
+            f"{values['false_emergency']['rate']:.3f} | "
+            f"{bench['false_accept']['rate']:.3f} ({bench['false_accept']['support']}) | "
+            f"{bench['false_emergency']['rate']:.3f} | "
+            f"{bench['negatives_false_emergency']['rate']:.3f} "
+            f"({bench['negatives_false_emergency']['support']}) | "
+            f"{bench['negatives_help']['rate']:.3f} |"
         )
     latency = report["parse_latency_ms"]
     lines += [
@@ -218,10 +334,21 @@ def render_table(report: dict[str, Any]) -> str:
     if catch["missed"]:
         lines += ["", "## Must-catch examples missed", ""]
         lines += [f"- [{e['language']}] -> {e['predicted']}: {e['text']}" for e in catch["missed"]]
+    lines += [
+        "",
+        f"Gate: macro-F1 >= {MIN_MACRO_F1}, help-request recall >= {MIN_HELP_RECALL}, "
+        f"OOS false accepts <= {MAX_FALSE_ACCEPT}, false emergencies <= {MAX_FALSE_EMERGENCY} "
+        "(held-out, OOS, negatives), every must-catch line caught; in every language.",
+    ]
     lines += ["", f"## Worst {WORST_SHOWN} mistakes (missed help requests first)", ""]
     lines += [
         f"- [{e['language']}] {e['truth']} -> {e['predicted']} ({e['confidence']:.2f}): {e['text']}"
         for e in report["errors"][:WORST_SHOWN]
+    ]
+    lines += ["", "## Benchmark lines answered as a topic or as an emergency", ""]
+    lines += [
+        f"- [{e['language']}] {e['set']} -> {e['predicted']} ({e['confidence']:.2f}): {e['text']}"
+        for e in report.get("benchmark_errors", [])
     ]
     for language, values in report["languages"].items():
         lines += [

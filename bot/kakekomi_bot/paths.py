@@ -14,13 +14,17 @@ DOMAIN = BOT / "domain"
 ENDPOINTS = BOT / "endpoints.yml"
 CREDENTIALS = BOT / "credentials.yml"
 CONFIG = BOT / "config.yml"
-CI_CONFIG = BOT / "config-ci.yml"
 NLU_DATA = ROOT / "nlu_data"
 # What the model learns from. nlu_data/tests/ is held out: it is never trained on.
 TRAINING_DATA = [NLU_DATA / "nlu", NLU_DATA / "rules"]
 HELD_OUT = NLU_DATA / "tests"
 # Help requests the live model must always catch (also never trained on).
 MUST_CATCH = NLU_DATA / "must_catch"
+# Never trained on either: everyday requests and near misses the bot must not take for one
+# of its topics, and lines with a danger word that are not about danger.
+BENCHMARKS = NLU_DATA / "benchmarks"
+OUT_OF_SCOPE_BENCHMARK = BENCHMARKS / "out_of_scope"
+DANGER_NEGATIVES = BENCHMARKS / "danger_negatives"
 MODELS = ROOT / "models"
 # Code whose change changes what a trained model does.
 COMPONENT_CODE = [

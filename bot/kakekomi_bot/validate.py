@@ -123,16 +123,27 @@ def duplicate_examples(nlu_dir: Path) -> list[str]:
     return found
 
 
+def benchmark_lines(path: Path) -> list[str]:
+    """Every line of a benchmark file: requests of each domain, near misses, negatives."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    lines = [line for domain in (data.get("out_of_scope") or {}).values() for line in domain]
+    return [
+        str(line) for line in lines + (data.get("near_misses") or []) + (data.get("examples") or [])
+    ]
+
+
 def held_out_not_trained(nlu_dir: Path, held_out: list[Path]) -> list[str]:
-    """Test examples (the must-catch set) never appear in the training data."""
+    """Test examples (held-out, must-catch, benchmarks) never appear in the training data."""
     trained = {normalise(text) for _, text in read_examples(nlu_dir)}
     found = []
     for path in held_out:
         for file in sorted(path.rglob("*.yml")) if path.is_dir() else [path]:
             where = file.relative_to(path.parent)
+            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+            texts = [t for _, t in read_examples(file)] if "nlu" in data else benchmark_lines(file)
             found += [
                 f"{where}: {text!r} is also in the training data"
-                for _, text in read_examples(file)
+                for text in texts
                 if normalise(text) in trained
             ]
     return found
@@ -201,6 +212,6 @@ def own_checks() -> list[str]:
         *responses_in_every_language(domain),
         *directory_entries(paths.BOT / "directory.yml"),
         *duplicate_examples(nlu),
-        *held_out_not_trained(nlu, [paths.MUST_CATCH]),
+        *held_out_not_trained(nlu, [paths.MUST_CATCH, paths.BENCHMARKS]),
         *action_responses_exist(domain, paths.ROOT / "actions"),
     ]

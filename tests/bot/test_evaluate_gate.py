@@ -1,17 +1,34 @@
-"""The CI quality gate over an evaluation report (promote's stricter rule is tested apart)."""
+"""The CI quality gate over an evaluation report (promote's own rule is tested apart)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from kakekomi_bot.evaluate import gate_failures
+from kakekomi_bot.evaluate import benchmark_scores, false_emergencies, gate_failures
+
+LANGUAGES = ("en", "ja", "th", "tl", "es")
 
 
-def report(macro_f1: float = 0.95, help_recall: float = 1.0, missed: int = 0) -> dict[str, Any]:
+def rate(value: float) -> dict[str, Any]:
+    return {"rate": value, "support": 200}
+
+
+def report(missed: int = 0) -> dict[str, Any]:
     miss = {"language": "en", "text": "they are coming", "predicted": "greet"}
+    language = {
+        "macro_f1": 0.95,
+        "help_recall": {"recall": 1.0},
+        "false_emergency": rate(0.0),
+        "benchmark": {
+            "false_accept": rate(0.05),
+            "false_emergency": rate(0.0),
+            "negatives_false_emergency": rate(0.0),
+        },
+    }
     return {
-        "languages": {lang: {"macro_f1": macro_f1} for lang in ("en", "ja", "th", "tl", "es")},
-        "overall": {"help_recall": {"recall": help_recall}},
+        "languages": {
+            lang: {**language, "benchmark": dict(language["benchmark"])} for lang in LANGUAGES
+        },
         "must_catch": {"total": 76, "missed": [miss] * missed},
     }
 
@@ -26,12 +43,47 @@ def test_macro_f1_below_the_gate_in_any_language_fails() -> None:
     assert gate_failures(failing) == ["th: macro-F1 0.890 < 0.9"]
 
 
-def test_help_recall_below_the_gate_fails() -> None:
-    assert gate_failures(report(help_recall=0.96)) == ["help-request recall 0.960 < 0.97"]
+def test_help_recall_below_the_gate_in_one_language_fails() -> None:
+    failing = report()
+    failing["languages"]["es"]["help_recall"] = {"recall": 0.958}
+    assert gate_failures(failing) == ["es: help-request recall 0.958 < 0.97"]
 
 
-def test_the_ci_model_may_miss_two_must_catch_lines_in_76_but_not_three() -> None:
-    assert gate_failures(report(missed=2)) == []
-    failures = gate_failures(report(missed=3))
-    assert failures[0] == "must-catch 0.961 < 0.97"
-    assert "'they are coming' -> greet" in failures[1]
+def test_too_many_out_of_scope_requests_taken_for_a_topic_fail() -> None:
+    failing = report()
+    failing["languages"]["ja"]["benchmark"]["false_accept"] = rate(0.105)
+    assert gate_failures(failing) == ["ja: out-of-scope false accepts 0.105 > 0.1"]
+
+
+def test_false_emergencies_fail_on_the_benchmark_the_negatives_and_held_out() -> None:
+    failing = report()
+    failing["languages"]["tl"]["benchmark"]["false_emergency"] = rate(0.015)
+    failing["languages"]["th"]["benchmark"]["negatives_false_emergency"] = rate(0.02)
+    failing["languages"]["en"]["false_emergency"] = rate(0.011)
+    assert gate_failures(failing) == [
+        "en: false emergencies (held-out) 0.011 > 0.01",
+        "th: false emergencies (danger negatives) 0.020 > 0.01",
+        "tl: false emergencies (benchmark) 0.015 > 0.01",
+    ]
+
+
+def test_one_must_catch_miss_fails_and_is_named() -> None:
+    assert gate_failures(report(missed=1)) == ["must-catch missed [en] 'they are coming' -> greet"]
+
+
+def test_false_emergencies_count_only_messages_that_are_not_emergencies() -> None:
+    pairs = [("emergency", "emergency"), ("greet", "emergency"), ("greet", "greet")]
+    pairs += [("out_of_scope", "out_of_scope")] * 2
+    assert false_emergencies(pairs) == {"rate": 0.25, "support": 4}
+
+
+def test_benchmark_scores_separate_false_accepts_from_false_emergencies() -> None:
+    benchmark = [
+        ("out_of_scope", p) for p in ("out_of_scope", "nlu_fallback", "ask_visa", "emergency")
+    ]
+    negatives = [("not_danger", p) for p in ("out_of_scope", "request_help")]
+    scores = benchmark_scores(benchmark, negatives)
+    assert scores["false_accept"] == {"rate": 0.5, "support": 4}
+    assert scores["false_emergency"] == {"rate": 0.25, "support": 4}
+    assert scores["negatives_false_emergency"] == {"rate": 0.0, "support": 2}
+    assert scores["negatives_help"] == {"rate": 0.5, "support": 2}

@@ -149,9 +149,9 @@ def free_port() -> int:
 
 
 def ci_model() -> Path | None:
-    """The CI model for the current data, else any CI model; never trains."""
+    """The model for the current data, else any trained model; never trains."""
     found = subprocess.run(
-        [str(BOT_PYTHON), "-m", "kakekomi_bot.cli", "model-path", "--config", "bot/config-ci.yml"],
+        [str(BOT_PYTHON), "-m", "kakekomi_bot.cli", "model-path", "--config", "bot/config.yml"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -160,7 +160,7 @@ def ci_model() -> Path | None:
     if named is not None and named.is_file():
         return named
     models = sorted(
-        (ROOT / "models").glob("kakekomi-config-ci-*.tar.gz"), key=lambda p: p.stat().st_mtime
+        (ROOT / "models").glob("kakekomi-config-*.tar.gz"), key=lambda p: p.stat().st_mtime
     )
     return models[-1] if models else None
 
@@ -259,7 +259,7 @@ def test_rasa_log_never_carries_text_or_sender_when_everything_fails(tmp_path: P
     """Action server down, conversation store gone, a message Rasa cannot handle."""
     model = ci_model()
     if model is None:
-        pytest.skip("no CI model in models/ (make ci-model); this test never trains")
+        pytest.skip("no model in models/ (make model); this test never trains")
     port = free_port()
     env = bot_env(
         KAKEKOMI_ACTIONS_PORT=str(free_port()),  # nobody listens there

@@ -113,6 +113,19 @@ def test_a_must_catch_example_copied_from_training_is_named(project: Path) -> No
     ]
 
 
+def test_a_benchmark_line_copied_from_training_is_named(project: Path) -> None:
+    benchmarks = project / "benchmarks"
+    write(
+        benchmarks / "out_of_scope" / "en.yml",
+        "language: en\nout_of_scope:\n  music: [play jazz]\nnear_misses: [HI!]\n",
+    )
+    write(benchmarks / "danger_negatives" / "en.yml", "language: en\nexamples: [help me]\n")
+    assert validate.held_out_not_trained(project / "nlu", [benchmarks]) == [
+        "benchmarks/danger_negatives/en.yml: 'help me' is also in the training data",
+        "benchmarks/out_of_scope/en.yml: 'HI!' is also in the training data",
+    ]
+
+
 def test_responses_sent_by_actions_must_exist(project: Path) -> None:
     write(project / "actions" / "a.py", 'dispatcher.utter_message(response="utter_gone")\n')
     domain = validate.load_domain(project / "domain")

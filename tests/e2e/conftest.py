@@ -18,16 +18,16 @@ from tests.live_servers import Receiver, free_port, start_ngo_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_CLI = [str(ROOT / "bot" / ".venv" / "bin" / "python"), "-m", "kakekomi_bot.cli"]
-CI_CONFIG = ROOT / "bot" / "config-ci.yml"
+CONFIG = ROOT / "bot" / "config.yml"
 
 
 def trained_model() -> Path:
-    """The CI model for the current data: from `make`, else trained now (cached by hash)."""
+    """The model for the current data: from `make`, else trained now (cached by hash)."""
     if os.environ.get("KAKEKOMI_TEST_MODEL"):
         return Path(os.environ["KAKEKOMI_TEST_MODEL"])
-    subprocess.run([*BOT_CLI, "train", "--config", str(CI_CONFIG)], check=True, cwd=ROOT)
+    subprocess.run([*BOT_CLI, "train", "--config", str(CONFIG)], check=True, cwd=ROOT)
     path = subprocess.run(
-        [*BOT_CLI, "model-path", "--config", str(CI_CONFIG)],
+        [*BOT_CLI, "model-path", "--config", str(CONFIG)],
         check=True,
         cwd=ROOT,
         capture_output=True,

@@ -1,0 +1,87 @@
+"""The linear intent classifier learns intents from n-gram counts and loads without pickle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from kakekomi_bot.linear_classifier import LinearIntentClassifier, probabilities
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+    CountVectorsFeaturizer,
+)
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+EXAMPLES = {
+    "greet": ["hello", "hi there", "good morning", "hello friend", "hi hi"],
+    "ask_visa": ["my visa expires", "visa renewal", "how to extend my visa", "visa status"],
+    "out_of_scope": ["play some music", "set an alarm", "weather tomorrow", "play a song"],
+}
+
+
+def context(name: str) -> ExecutionContext:
+    return ExecutionContext(GraphSchema({}), name)
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path) -> tuple[WhitespaceTokenizer, CountVectorsFeaturizer]:
+    storage = LocalModelStorage(tmp_path)
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    config = {**CountVectorsFeaturizer.get_default_config(), "max_ngram": 2}
+    counts = CountVectorsFeaturizer.create(config, storage, Resource("cv"), context("cv"))
+    return tokenizer, counts
+
+
+def featurized(pipeline, messages: list[Message]) -> list[Message]:
+    tokenizer, counts = pipeline
+    tokenizer.process(messages)
+    counts.process(messages)
+    return messages
+
+
+def test_trains_predicts_and_reloads_the_same_answers(tmp_path: Path, pipeline) -> None:
+    tokenizer, counts = pipeline
+    data = TrainingData(
+        [Message({"text": t, "intent": i}) for i, texts in EXAMPLES.items() for t in texts]
+    )
+    tokenizer.process_training_data(data)
+    counts.train(data)
+    counts.process_training_data(data)
+    storage, resource = LocalModelStorage(tmp_path), Resource("linear")
+    classifier = LinearIntentClassifier.create(
+        LinearIntentClassifier.get_default_config(), storage, resource, context("linear")
+    )
+    classifier.train(data)
+    texts = ["hello there", "visa extend", "play music please"]
+    first = classifier.process(featurized(pipeline, [Message({"text": t}) for t in texts]))
+    assert [m.get("intent")["name"] for m in first] == ["greet", "ask_visa", "out_of_scope"]
+    ranking = first[0].get("intent_ranking")
+    assert ranking[0]["name"] == "greet"
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
+
+    loaded = LinearIntentClassifier.load(
+        LinearIntentClassifier.get_default_config(), storage, resource, context("linear")
+    )
+    again = loaded.process(featurized(pipeline, [Message({"text": t}) for t in texts]))
+    assert [m.get("intent") for m in again] == [m.get("intent") for m in first]
+
+
+def test_an_untrained_classifier_leaves_messages_alone(tmp_path: Path, pipeline) -> None:
+    storage = LocalModelStorage(tmp_path)
+    classifier = LinearIntentClassifier.load(
+        LinearIntentClassifier.get_default_config(), storage, Resource("none"), context("x")
+    )
+    [message] = classifier.process([Message({"text": "hello"})])
+    assert message.get("intent") is None
+
+
+def test_probabilities_are_normalised_one_vs_rest_odds() -> None:
+    rows = probabilities(np.array([[0.0, 0.0], [10.0, -10.0]]))
+    assert rows[0] == pytest.approx([0.5, 0.5])
+    assert rows[1][0] > 0.999
+    assert rows.sum(axis=1) == pytest.approx([1.0, 1.0])

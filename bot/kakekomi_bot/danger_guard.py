@@ -46,6 +46,10 @@ class DangerGuard(GraphComponent):
        best guess was a help intent keeps that guess, and a help intent that the classifier
        gives at least `help_confidence` wins over any other intent.
 
+    The words are read in context: a message that the classifier calls out_of_scope with at
+    least `out_of_scope_confidence` keeps its answer, since the classifier learnt from the
+    training data's idioms and everyday requests that contain these words (1.01: never).
+
     The words are the `danger` and `help_cues` lookup tables in the NLU data
     (nlu_data/nlu/<lang>/danger.yml, help_cues.yml), so maintainers edit them as YAML and
     Rasa retrains this component when they change.
@@ -57,6 +61,9 @@ class DangerGuard(GraphComponent):
         return {
             "help_intents": ["request_help", "emergency"],
             "help_confidence": 0.25,
+            # A danger word in a message the classifier confidently calls an everyday
+            # request ("this heat is killing me, when does it rain") is an idiom, not danger.
+            "out_of_scope_confidence": 1.01,
         }
 
     def __init__(
@@ -137,6 +144,13 @@ class DangerGuard(GraphComponent):
                 return dict(ranked) if confident or (unsure and position == 0) else None
         return None
 
+    def _everyday(self, intent: dict[str, Any]) -> bool:
+        """Whether the classifier is sure enough that the message is an everyday request."""
+        return (
+            intent.get(INTENT_NAME_KEY) == "out_of_scope"
+            and intent.get("confidence", 0.0) >= self._config["out_of_scope_confidence"]
+        )
+
     def process(self, messages: list[Message]) -> list[Message]:
         """Applies both rules to each message's predicted intent."""
         for message in messages:
@@ -144,7 +158,7 @@ class DangerGuard(GraphComponent):
             name = intent.get(INTENT_NAME_KEY)
             if name in self._config["help_intents"]:
                 continue
-            if lookup := self.matching_lookup(message.get(TEXT)):
+            if not self._everyday(intent) and (lookup := self.matching_lookup(message.get(TEXT))):
                 replacement = {**intent, INTENT_NAME_KEY: LOOKUPS[lookup]}
             elif guess := self._help_guess(message):
                 replacement = guess

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "epochs": 50,
             "random_seed": 42,
             "ranking_length": 10,
+            # Out-of-scope examples weigh this many times more than balanced weights give:
+            # answering an everyday request as one of our topics is the costlier mistake.
+            "out_of_scope_weight": 1.0,
         }
 
     def __init__(
@@ -107,6 +111,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
         if not examples:
             return self._resource
+        intents = [e.get(INTENT) for e in examples]
         counts = sentence_features(examples)
         # Smoothed idf, as scikit-learn's TfidfTransformer computes it.
         in_documents = np.bincount(counts.indices, minlength=counts.shape[1])
@@ -115,10 +120,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             loss="log_loss",
             alpha=self._config["alpha"],
             max_iter=self._config["epochs"],
-            class_weight="balanced",
+            class_weight=self._class_weights(intents),
             random_state=self._config["random_seed"],
         )
-        model.fit(tf_idf(counts, idf), [e.get(INTENT) for e in examples])
+        model.fit(tf_idf(counts, idf), intents)
         self._arrays = {
             "weights": model.coef_,
             "biases": model.intercept_,
@@ -128,6 +133,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / _FILE, **self._arrays)
         return self._resource
+
+    def _class_weights(self, intents: list[str]) -> dict[str, float]:
+        """Balanced weights (rare intents count as much as common ones), out_of_scope raised."""
+        counts = Counter(intents)
+        weights = {name: len(intents) / (len(counts) * n) for name, n in counts.items()}
+        if "out_of_scope" in weights:
+            weights["out_of_scope"] *= self._config["out_of_scope_weight"]
+        return weights
 
     @classmethod
     def load(

@@ -132,3 +132,27 @@ def test_a_faint_help_intent_does_not(guard: DangerGuard) -> None:
     message = ranked("bot_challenge", [("bot_challenge", 0.8), ("request_help", 0.1)])
     [message] = guard.process([message])
     assert message.get("intent")["name"] == "bot_challenge"
+
+
+def sure(text: str, intent: str, confidence: float) -> Message:
+    return Message({"text": text, "intent": {"name": intent, "confidence": confidence}})
+
+
+def test_a_danger_word_in_a_sure_everyday_request_is_an_idiom(tmp_path) -> None:
+    config = {**DangerGuard.get_default_config(), "out_of_scope_confidence": 0.5}
+    guard = DangerGuard(config, LocalModelStorage(tmp_path), Resource("g"), {"danger": TERMS})
+    [idiom, unsure, topic] = guard.process(
+        [
+            sure("this game will kill me lol, any tips", "out_of_scope", 0.7),
+            sure("he will kill me", "out_of_scope", 0.45),
+            sure("kill me, is my visa ok", "ask_visa", 0.9),
+        ]
+    )
+    assert idiom.get("intent")["name"] == "out_of_scope"
+    assert unsure.get("intent")["name"] == "emergency"
+    assert topic.get("intent")["name"] == "emergency"
+
+
+def test_by_default_the_guard_trusts_no_out_of_scope_answer(guard: DangerGuard) -> None:
+    [message] = guard.process([sure("this game will kill me lol", "out_of_scope", 0.99)])
+    assert message.get("intent")["name"] == "emergency"

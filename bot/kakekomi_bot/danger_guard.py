@@ -46,6 +46,9 @@ class DangerGuard(GraphComponent):
        best guess was a help intent keeps that guess, and a help intent that the classifier
        gives at least `help_confidence` wins over any other intent.
 
+    An unsure guess of `emergency` (rule 2) below `emergency_confidence` is answered as
+    `request_help`: still a help answer, without sending a music request to the police.
+
     The words are read in context: a message that the classifier calls out_of_scope with at
     least `out_of_scope_confidence` keeps its answer, since the classifier learnt from the
     training data's idioms and everyday requests that contain these words (1.01: never).
@@ -64,6 +67,9 @@ class DangerGuard(GraphComponent):
             # A danger word in a message the classifier confidently calls an everyday
             # request ("this heat is killing me, when does it rain") is an idiom, not danger.
             "out_of_scope_confidence": 1.01,
+            # An unsure guess of `emergency` below this becomes `request_help`: the help
+            # answer is the safe mistake, the police-box answer to "play music" is not.
+            "emergency_confidence": 0.0,
         }
 
     def __init__(
@@ -162,6 +168,11 @@ class DangerGuard(GraphComponent):
                 replacement = {**intent, INTENT_NAME_KEY: LOOKUPS[lookup]}
             elif guess := self._help_guess(message):
                 replacement = guess
+                if (
+                    guess[INTENT_NAME_KEY] == "emergency"
+                    and guess.get("confidence", 0.0) < self._config["emergency_confidence"]
+                ):
+                    replacement = {**guess, INTENT_NAME_KEY: "request_help"}
             else:
                 continue
             logger.info("danger_guard.override from=%s", name)

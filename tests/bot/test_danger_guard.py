@@ -156,3 +156,18 @@ def test_a_danger_word_in_a_sure_everyday_request_is_an_idiom(tmp_path) -> None:
 def test_by_default_the_guard_trusts_no_out_of_scope_answer(guard: DangerGuard) -> None:
     [message] = guard.process([sure("this game will kill me lol", "out_of_scope", 0.99)])
     assert message.get("intent")["name"] == "emergency"
+
+
+def test_an_unsure_emergency_guess_below_the_bar_is_a_help_request(tmp_path) -> None:
+    config = {**DangerGuard.get_default_config(), "emergency_confidence": 0.5}
+    guard = DangerGuard(config, LocalModelStorage(tmp_path), Resource("g"), {"danger": TERMS})
+    [unsure, surer, worded] = guard.process(
+        [
+            fallback("quiet please", [("emergency", 0.3), ("out_of_scope", 0.2)]),
+            fallback("they are outside", [("emergency", 0.49), ("request_help", 0.3)]),
+            fallback("he has a knife", [("emergency", 0.3), ("greet", 0.2)]),
+        ]
+    )
+    assert unsure.get("intent")["name"] == "request_help"
+    assert surer.get("intent")["name"] == "request_help"
+    assert worded.get("intent")["name"] == "emergency"  # a danger word still decides

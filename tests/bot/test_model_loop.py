@@ -96,9 +96,18 @@ def test_compare_reads_report_files_too(reports: dict[str, dict], tmp_path: Path
 def test_the_report_has_every_figure(reports: dict[str, dict], tmp_path: Path) -> None:
     report = reports["full"]
     english = report["languages"]["en"]
-    assert set(english) == {"macro_f1", "intents", "help_recall", "out_of_scope_false_accept"}
+    assert set(english) == {
+        "macro_f1",
+        "intents",
+        "help_recall",
+        "out_of_scope_false_accept",
+        "false_emergency",
+        "benchmark",
+    }
     assert english["intents"]["ask_shelter"]["support"] > 0
     assert english["out_of_scope_false_accept"]["support"] > 0
+    assert english["benchmark"]["false_accept"]["support"] >= 150
+    assert english["benchmark"]["negatives_false_emergency"]["support"] >= 60
     assert report["must_catch"]["total"] >= 15
     assert report["parse_latency_ms"]["p50"] > 0
     evaluate.write_report(report, tmp_path)

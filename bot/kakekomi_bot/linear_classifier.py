@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -38,7 +39,7 @@ def sentence_features(messages: list[Message]) -> sparse.csr_matrix:
     return sparse.vstack(rows).tocsr()
 
 
-def tf_idf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+def tf_idf(counts: sparse.csr_matrix, idf: npt.NDArray[np.float64]) -> sparse.csr_matrix:
     """Sublinear tf-idf, rows scaled to unit length: long messages weigh as much as short."""
     weighted = counts.copy().astype(np.float64)
     weighted.data = 1.0 + np.log(np.maximum(weighted.data, 1e-12))
@@ -47,10 +48,11 @@ def tf_idf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     return sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ weighted
 
 
-def probabilities(scores: np.ndarray) -> np.ndarray:
+def probabilities(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """One-vs-rest logistic scores normalised to sum to 1 per row (as scikit-learn does)."""
-    odds = 1.0 / (1.0 + np.exp(-scores))
-    return odds / np.maximum(odds.sum(axis=1, keepdims=True), 1e-12)
+    odds: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-scores))
+    normalised: npt.NDArray[np.float64] = odds / np.maximum(odds.sum(axis=1, keepdims=True), 1e-12)
+    return normalised
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -85,7 +87,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        arrays: dict[str, np.ndarray] | None = None,
+        arrays: dict[str, npt.NDArray[Any]] | None = None,
     ) -> None:
         """Creates the classifier, trained when `arrays` holds its weights."""
         self._config = {**self.get_default_config(), **config}

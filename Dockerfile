@@ -23,7 +23,7 @@ COPY bot/pyproject.toml bot/uv.lock bot/.python-version bot/
 COPY bot/kakekomi_bot bot/kakekomi_bot
 COPY common common
 # As `make sync`: the locked environment, kakekomi_bot installed from /app/bot and
-# kakekomi_common from /app/common (editable, so that kakekomi_bot.paths finds the
+# kakekomi_common from /app/common (editable, so that kakekomi_bot.maintain.paths finds the
 # repository at /app).
 RUN uv --directory bot sync --frozen --no-dev --compile-bytecode
 ENV PATH=/opt/bot-venv/bin:$PATH
@@ -35,9 +35,9 @@ ARG MODEL_CONFIG=bot/config.yml
 COPY bot bot
 COPY nlu_data nlu_data
 # The build fails if the model misses any must-catch example (nlu_data/must_catch/).
-RUN python -m kakekomi_bot.cli train --config "$MODEL_CONFIG" \
-    && trained="$(python -m kakekomi_bot.cli model-path --config "$MODEL_CONFIG")" \
-    && python -m kakekomi_bot.cli promote "$trained" --data-dir /tmp/promote \
+RUN python -m kakekomi_bot.maintain train --config "$MODEL_CONFIG" \
+    && trained="$(python -m kakekomi_bot.maintain model-path --config "$MODEL_CONFIG")" \
+    && python -m kakekomi_bot.maintain promote "$trained" --data-dir /tmp/promote \
     && cp "$trained" /app/model.tar.gz
 
 # --- The action server: a sidecar of Rasa (same network namespace or pod) ----------------

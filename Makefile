@@ -6,7 +6,7 @@ PYTHON ?= python3
 UV := $(PYTHON) -m uv
 PY := .venv/bin/python
 BOT_PY := bot/.venv/bin/python
-BOT_CLI := $(BOT_PY) -m kakekomi_bot.cli
+BOT_CLI := $(BOT_PY) -m kakekomi_bot.maintain
 # Rasa needs Python 3.10. pyenv's shim answers for python3.10 only when that version is
 # selected, so take pyenv's 3.10 directly when there is one, else whatever python3.10 is.
 PYENV_ROOT ?= $(HOME)/.pyenv

@@ -303,7 +303,7 @@ def cold_start(target: Target, process: subprocess.Popen[bytes], limit_s: float)
 
 
 def training_seconds(model: Path) -> float | None:
-    """How long `kakekomi_bot.cli train` took for this model, if it recorded it."""
+    """How long `kakekomi_bot.maintain train` took for this model, if it recorded it."""
     record = model.with_name(model.name.replace(".tar.gz", ".json"))
     if record.is_file():
         return float(json.loads(record.read_text()).get("train_seconds", 0)) or None

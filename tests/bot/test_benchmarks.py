@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import yaml
-from kakekomi_bot import paths
 from kakekomi_bot.danger_guard import compile_terms
-from kakekomi_bot.validate import normalise, read_examples
+from kakekomi_bot.maintain import paths
+from kakekomi_bot.maintain.validate import normalise, read_examples
 
 BENCHMARKS = paths.NLU_DATA / "benchmarks"
 OUT_OF_SCOPE = BENCHMARKS / "out_of_scope"

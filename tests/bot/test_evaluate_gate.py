@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kakekomi_bot.evaluate import benchmark_scores, false_emergencies, gate_failures
+from kakekomi_bot.maintain.evaluate import benchmark_scores, false_emergencies, gate_failures
 
 LANGUAGES = ("en", "ja", "th", "tl", "es")
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from kakekomi_bot import compare, evaluate, paths, promote
+from kakekomi_bot.maintain import compare, evaluate, paths, promote
 
 CONFIG = Path(__file__).with_name("config-tiny.yml")
 ENGLISH = ("en",)
@@ -85,7 +85,7 @@ def test_compare_shows_the_removed_intent_got_worse(reports: dict[str, dict]) ->
 def test_compare_reads_report_files_too(reports: dict[str, dict], tmp_path: Path) -> None:
     for name in ("full", "no_shelter"):
         evaluate.write_report(reports[name], tmp_path / name)
-    from kakekomi_bot.cli import main
+    from kakekomi_bot.maintain.cli import main
 
     out = tmp_path / "compare.md"
     argv = ["compare", str(tmp_path / "full" / "report.json")]

@@ -151,7 +151,14 @@ def free_port() -> int:
 def ci_model() -> Path | None:
     """The model for the current data, else any trained model; never trains."""
     found = subprocess.run(
-        [str(BOT_PYTHON), "-m", "kakekomi_bot.cli", "model-path", "--config", "bot/config.yml"],
+        [
+            str(BOT_PYTHON),
+            "-m",
+            "kakekomi_bot.maintain",
+            "model-path",
+            "--config",
+            "bot/config.yml",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from kakekomi_bot import paths, validate
+from kakekomi_bot.maintain import paths, validate
 
 DOMAIN = """\
 version: "3.1"

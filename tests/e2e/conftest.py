@@ -17,7 +17,7 @@ import pytest
 from tests.live_servers import Receiver, free_port, start_ngo_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
-BOT_CLI = [str(ROOT / "bot" / ".venv" / "bin" / "python"), "-m", "kakekomi_bot.cli"]
+BOT_CLI = [str(ROOT / "bot" / ".venv" / "bin" / "python"), "-m", "kakekomi_bot.maintain"]
 CONFIG = ROOT / "bot" / "config.yml"
 
 

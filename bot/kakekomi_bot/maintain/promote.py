@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kakekomi_bot import paths
+from kakekomi_bot.maintain import paths
 from kakekomi_common import env, live_model
 
 DEFAULT_MARGIN = 0.02
@@ -64,7 +64,7 @@ def check_and_promote(
     **evaluate_options: Any,
 ) -> int:
     """Evaluates the model (and the live one), refuses or makes it live; the exit code."""
-    from kakekomi_bot import compare
+    from kakekomi_bot.maintain import compare
 
     if not model.is_file():
         print(f"no model at {model}", file=sys.stderr)

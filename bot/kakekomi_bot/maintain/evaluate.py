@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from kakekomi_bot import paths
+from kakekomi_bot.maintain import paths
 from kakekomi_common.languages import CODES as LANGUAGES
 
 HELP_INTENTS = frozenset({"request_help", "emergency"})
@@ -406,7 +406,7 @@ def cross_validate(
     import subprocess
     import sys
 
-    from kakekomi_bot.cli import rasa_env
+    from kakekomi_bot.maintain.rasa_env import rasa_env
 
     out = directory / "cross-validation"
     command = [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kakekomi_common import env, live_model
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BOT = ROOT / "bot"
 DOMAIN = BOT / "domain"
 ENDPOINTS = BOT / "endpoints.yml"
@@ -26,10 +26,11 @@ BENCHMARKS = NLU_DATA / "benchmarks"
 OUT_OF_SCOPE_BENCHMARK = BENCHMARKS / "out_of_scope"
 DANGER_NEGATIVES = BENCHMARKS / "danger_negatives"
 MODELS = ROOT / "models"
-# Code whose change changes what a trained model does.
+# Code whose change changes what a trained model does: the components config.yml names,
+# in bot/kakekomi_bot/ (never the maintainers' tools in bot/kakekomi_bot/maintain/).
+COMPONENTS = BOT / "kakekomi_bot"
 COMPONENT_CODE = [
-    BOT / "kakekomi_bot" / name
-    for name in ("tokenizer.py", "linear_classifier.py", "danger_guard.py")
+    COMPONENTS / name for name in ("tokenizer.py", "linear_classifier.py", "danger_guard.py")
 ]
 
 

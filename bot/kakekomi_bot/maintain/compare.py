@@ -12,7 +12,7 @@ def load_or_evaluate(source: Path, reports: Path, **options: Any) -> dict[str, A
     if source.suffix == ".json":
         saved: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
         return saved
-    from kakekomi_bot import evaluate  # imports rasa and TensorFlow: only when needed
+    from kakekomi_bot.maintain import evaluate  # imports rasa and TensorFlow: only when needed
 
     report = evaluate.evaluate(source, **options)
     evaluate.write_report(report, reports / source.name.removesuffix(".tar.gz"))

@@ -3,61 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from kakekomi_bot import paths, promote
-
-
-def rasa_env() -> dict[str, str]:
-    """Environment for Rasa commands: no telemetry, quiet TensorFlow."""
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
-
-
-def train(config: Path, out_dir: Path, force: bool = False) -> Path:
-    """Trains a model unless one for this exact data and config exists; returns its path."""
-    config, out_dir = config.resolve(), out_dir.resolve()
-    target = paths.model_path(config, out_dir)
-    if target.exists() and not force:
-        print(f"model up to date: {target}", file=sys.stderr)
-        return target
-    print(
-        f"training {target.name} with {config.name} (this takes a few minutes)...", file=sys.stderr
-    )
-    rasa = Path(sys.executable).with_name("rasa")
-    command = [
-        str(rasa),
-        "train",
-        "--config",
-        str(config),
-        "--domain",
-        str(paths.DOMAIN),
-        "--data",
-        *map(str, paths.TRAINING_DATA),
-        "--out",
-        str(out_dir),
-        "--fixed-model-name",
-        target.name[: -len(".tar.gz")],
-    ]
-    started = time.monotonic()
-    subprocess.run(command, check=True, env=rasa_env(), cwd=paths.ROOT)  # noqa: S603 - fixed argv
-    if not target.exists():
-        raise SystemExit(f"rasa train finished but {target} is missing")
-    seconds = round(time.monotonic() - started, 1)
-    # Beside the model: how long it took (read by `make bench`), and on what.
-    record = {"train_seconds": seconds, "config": config.name, "cpus": os.cpu_count()}
-    target.with_name(target.name.replace(".tar.gz", ".json")).write_text(json.dumps(record))
-    print(f"trained in {seconds:.0f} s", file=sys.stderr)
-    return target
+from kakekomi_bot.maintain import paths, promote
+from kakekomi_bot.maintain.train import train
 
 
 def run_validate(config: Path) -> int:
     """Our checks, then Rasa's own with warnings as errors; prints every problem."""
-    from kakekomi_bot import validate
+    from kakekomi_bot.maintain import validate
 
     problems = validate.own_checks()
     print("rasa data validate --fail-on-warnings ...", file=sys.stderr)
@@ -70,7 +25,7 @@ def run_validate(config: Path) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Held-out scores and must-catch; k-fold cross-validation when --folds is given."""
-    from kakekomi_bot import evaluate  # imports rasa and TensorFlow: only when needed
+    from kakekomi_bot.maintain import evaluate  # imports rasa and TensorFlow: only when needed
 
     if args.folds:
         print(evaluate.cross_validate(args.config, args.folds, args.report_dir))
@@ -95,7 +50,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_compare(before: Path, after: Path, out: Path) -> int:
     """Prints and writes the side-by-side comparison of two models or reports."""
-    from kakekomi_bot import compare
+    from kakekomi_bot.maintain import compare
 
     reports = paths.ROOT / "reports"
     text = compare.render(
@@ -111,7 +66,7 @@ def run_compare(before: Path, after: Path, out: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: `python -m kakekomi_bot.cli COMMAND`."""
+    """Entry point: `python -m kakekomi_bot.maintain COMMAND`."""
     parser = argparse.ArgumentParser(prog="kakekomi-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 

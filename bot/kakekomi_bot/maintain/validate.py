@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from kakekomi_bot import paths
+from kakekomi_bot.maintain import paths
 
 # Rasa's warnings (`path:line: UserWarning: message`) and its log lines at WARNING or ERROR.
 RASA_WARNING = re.compile(r"UserWarning: (.+)$|\s(?:WARNING|ERROR)\s+\S+\s+-\s+(.+)$")
@@ -188,7 +188,7 @@ def rasa_problems(output: str, returncode: int, sent_by_actions: set[str]) -> li
 
 def run_rasa_validate(config: Path = paths.CONFIG) -> list[str]:
     """`rasa data validate --fail-on-warnings` on the domain, training data and rules."""
-    from kakekomi_bot.cli import rasa_env
+    from kakekomi_bot.maintain.rasa_env import rasa_env
 
     command = [
         str(Path(sys.executable).with_name("rasa")),

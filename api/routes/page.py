@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, Response
 from api.directory import EmergencyContact
 from api.fallback import HEADERS
 from api.language import LANGUAGES
+from kakekomi_common.languages import REGISTERED
 
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
 _HTML: Final = "text/html; charset=utf-8"
@@ -47,11 +48,21 @@ def emergency_markup(contacts: Sequence[EmergencyContact]) -> str:
     return "\n".join(sections)
 
 
+def language_options() -> str:
+    """The language picker's choices, each named in its own language (the shared list)."""
+    return "\n      ".join(
+        f'<option value="{info.code}" lang="{info.code}">{escape(info.native_name)}</option>'
+        for info in REGISTERED
+    )
+
+
 def render_page(exit_url: str, contacts: Sequence[EmergencyContact]) -> bytes:
-    """The chat page with the exit link and the emergency numbers filled in."""
+    """The chat page with the exit link, the language picker and the emergency numbers."""
     template = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
-    page = template.replace("{{exit_url}}", escape(exit_url)).replace(
-        "{{emergency}}", emergency_markup(contacts)
+    page = (
+        template.replace("{{exit_url}}", escape(exit_url))
+        .replace("{{language_options}}", language_options())
+        .replace("{{emergency}}", emergency_markup(contacts))
     )
     return page.encode("utf-8")
 

@@ -14,7 +14,7 @@ from actions.contacts import ActionContacts
 from actions.handoff import TOPICS
 from tests.actions.trackers import tracker
 
-LANGUAGES = ["en", "ja", "th", "tl", "es"]
+LANGUAGES = directory.LANGUAGES
 
 
 def run(intent: str, language: str) -> list[dict]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kakekomi_bot.maintain.evaluate import benchmark_scores, false_emergencies, gate_failures
-
-LANGUAGES = ("en", "ja", "th", "tl", "es")
+from kakekomi_bot.maintain.evaluate import (
+    LANGUAGES,
+    benchmark_scores,
+    false_emergencies,
+    gate_failures,
+)
 
 
 def rate(value: float) -> dict[str, Any]:

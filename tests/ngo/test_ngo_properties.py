@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kakekomi_common.languages import CODES as LANGUAGES
 from kakekomi_ngo import protocol
 from kakekomi_ngo.keys import generate_ngo_key
 
@@ -19,7 +20,7 @@ texts = st.text(max_size=300)
 handoffs = st.fixed_dictionaries(
     {
         "id": ids,
-        "language": st.sampled_from(["en", "ja", "th", "tl", "es"]),
+        "language": st.sampled_from(LANGUAGES),
         "urgency": st.sampled_from(["emergency", "normal"]),
         "topics": st.lists(st.sampled_from(["request_help", "emergency", "ask_visa"])),
         "words": st.lists(texts, max_size=5),

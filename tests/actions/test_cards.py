@@ -114,7 +114,7 @@ def test_unknown_hours_stay_unknown() -> None:
 
 
 @pytest.mark.parametrize("now", [WEEKDAY_AFTERNOON, SUNDAY_NIGHT, HOLIDAY])
-@pytest.mark.parametrize("language", ["en", "ja", "th", "tl", "es"])
+@pytest.mark.parametrize("language", directory.LANGUAGES)
 def test_in_an_emergency_110_then_119_lead(now: datetime.datetime, language: str) -> None:
     assert ids("emergency", language, now)[:2] == ["police", "ambulance"]
 

@@ -36,10 +36,9 @@ def test_a_lazy_or_relative_import_cycle_is_found(tmp_path: Path) -> None:
     assert tool.cycles(edges) == [["pkg.cli", "pkg.sub.evaluate"]]
 
 
-def test_the_bot_and_the_shared_packages_have_no_cycle() -> None:
+def test_no_package_of_ours_has_a_cycle() -> None:
     tool = _tool()
-    names = ["kakekomi_bot", "kakekomi_common", "actions", "kakekomi_stack", "kakekomi_ngo"]
-    edges = tool.graph({name: tool.PACKAGES[name] for name in names})
+    edges = tool.graph(tool.PACKAGES)
     assert "kakekomi_bot.maintain.cli" in edges
     assert tool.cycles(edges) == []
     # Rasa's side never loads the maintainers' tools.

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from actions.hours import JAPAN
+from kakekomi_common.languages import CODES as LANGUAGES
 from tests.live_servers import FakeRasa, Gateway
 from tests.widget.assistant import DANGER, PASSPORT, contacts_assistant
 from tests.widget.browsing import new_context, say
@@ -25,7 +26,6 @@ pytestmark = pytest.mark.widget
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-LANGUAGES = ["en", "ja", "th", "tl", "es"]
 SUNDAY_NIGHT = datetime.datetime(2026, 12, 6, 23, 30, tzinfo=JAPAN)
 LOCAL_VOICES = """() => {
     const voices = ["en-US", "ja-JP", "th-TH", "fil-PH", "es-ES"].map(

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from actions.hours import JAPAN
+from kakekomi_common.languages import CODES as LANGUAGES
 from tests.live_servers import FakeRasa, Gateway
 from tests.widget.assistant import DANGER, EMBASSY, PASSPORT, contacts_assistant
 from tests.widget.browsing import Watch, new_context, say
@@ -105,7 +106,7 @@ def test_at_2am_the_first_thing_under_the_answer_calls_a_line_open_in_her_langua
 
 
 @pytest.mark.parametrize("clock", [WEEKDAY_AFTERNOON, SUNDAY_NIGHT, HOLIDAY])
-@pytest.mark.parametrize("language", ["en", "ja", "th", "tl", "es"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_in_an_emergency_110_and_119_are_always_on_top(
     phone: BrowserContext, gateway: Gateway, rasa: FakeRasa, clock, language: str
 ) -> None:

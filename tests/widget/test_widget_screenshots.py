@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from actions.hours import JAPAN
+from kakekomi_common.languages import CODES as LANGUAGES
 from tests.live_servers import FakeRasa, Gateway
 from tests.widget.assistant import PASSPORT, contacts_assistant
 from tests.widget.browsing import new_context, say
@@ -42,7 +43,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("language", ["th", "ja", "en", "tl", "es"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_cards_at_2am_on_a_360px_phone(
     phone: BrowserContext, gateway: Gateway, rasa: FakeRasa, folder: Path, language: str
 ) -> None:

@@ -175,7 +175,7 @@ import pathlib, signal, sys, time
 out = pathlib.Path(sys.argv[1])
 signal.signal(signal.SIGHUP, lambda *_: out.write_text("hup"))
 out.with_suffix(".ready").write_text("ready")
-time.sleep(60)
+time.sleep(900)  # outlives the forced promote's two evaluations on a loaded machine
 """
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import structlog
-from kakekomi_bot import paths
+from kakekomi_bot.maintain import paths
 
 # Issue 12's "done when", written for this test (not benchmark or training lines).
 REQUESTS = {

@@ -90,18 +90,24 @@ class Stack:
             if (dead := self.exited()) is not None:
                 raise RuntimeError(f"{dead.name} exited while starting")
             try:
-                if httpx.get(ready_url, timeout=2).status_code == 200:
+                # Rasa opens its port even when its model did not load, and then answers
+                # every message with nothing: one real message tells the two apart.
+                if httpx.get(ready_url, timeout=2).status_code == 200 and self._rasa_answers(
+                    self.rasa_port
+                ):
                     print(file=sys.stderr)
                     return True
             except httpx.HTTPError:
                 pass
+            except SwapFailed as error:
+                raise RuntimeError(str(error)) from None
             dots += 1
             print("." if dots % 60 else ".\n", end="", file=sys.stderr, flush=True)
             time.sleep(1)
         raise TimeoutError(f"not ready after {timeout:.0f} s")
 
     def _rasa_answers(self, port: int) -> bool:
-        """True once a real message goes through the new Rasa's model and the actions.
+        """True once a real message goes through the Rasa on `port`, its model and the actions.
 
         False while it starts. Rasa opens its port only after loading the model, so one that
         answers but cannot answer a message has a model that did not load: SwapFailed.
@@ -124,7 +130,7 @@ class Stack:
         except ValueError:
             answered = False
         if not answered:
-            raise SwapFailed("the new Rasa is up but does not answer (did its model load?)")
+            raise SwapFailed("Rasa is up but does not answer a message (did its model load?)")
         return True
 
     def _move_gateway(self, port: int) -> httpx.Response:

@@ -9,6 +9,7 @@ from kakekomi_bot.maintain.evaluate import (
     benchmark_scores,
     false_emergencies,
     gate_failures,
+    known_gaps,
 )
 
 
@@ -54,20 +55,41 @@ def test_help_recall_below_the_gate_in_one_language_fails() -> None:
 
 def test_too_many_out_of_scope_requests_taken_for_a_topic_fail() -> None:
     failing = report()
-    failing["languages"]["ja"]["benchmark"]["false_accept"] = rate(0.105)
-    assert gate_failures(failing) == ["ja: out-of-scope false accepts 0.105 > 0.1"]
+    failing["languages"]["en"]["benchmark"]["false_accept"] = rate(0.105)
+    assert gate_failures(failing) == ["en: out-of-scope false accepts 0.105 > 0.1"]
 
 
 def test_false_emergencies_fail_on_the_benchmark_the_negatives_and_held_out() -> None:
     failing = report()
     failing["languages"]["tl"]["benchmark"]["false_emergency"] = rate(0.015)
-    failing["languages"]["th"]["benchmark"]["negatives_false_emergency"] = rate(0.02)
     failing["languages"]["en"]["false_emergency"] = rate(0.011)
     assert gate_failures(failing) == [
         "en: false emergencies (held-out) 0.011 > 0.01",
-        "th: false emergencies (danger negatives) 0.020 > 0.01",
         "tl: false emergencies (benchmark) 0.015 > 0.01",
     ]
+
+
+def test_a_known_gap_is_printed_as_missed_and_fails_once_it_gets_worse() -> None:
+    held = report()
+    held["languages"]["ja"]["benchmark"]["false_accept"] = rate(0.118)
+    assert gate_failures(held) == []
+    assert known_gaps(held) == [
+        "ja: out-of-scope false accepts 0.118 > target 0.1 (known gap, held at 0.12)"
+    ]
+    worse = report()
+    worse["languages"]["ja"]["benchmark"]["false_accept"] = rate(0.125)
+    assert gate_failures(worse) == ["ja: out-of-scope false accepts 0.125 > 0.12"]
+
+
+def test_the_danger_negatives_are_gated_in_every_language() -> None:
+    failing = report()
+    for values in failing["languages"].values():
+        values["benchmark"]["negatives_false_emergency"] = rate(0.99)
+    assert len(gate_failures(failing)) == len(LANGUAGES)
+
+
+def test_a_good_model_reports_no_gap() -> None:
+    assert known_gaps(report()) == []
 
 
 def test_one_must_catch_miss_fails_and_is_named() -> None:

@@ -42,6 +42,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
             f" {missed['text']!r} -> {missed['predicted']}",
             file=sys.stderr,
         )
+    for gap in evaluate.known_gaps(report):
+        print(f"TARGET MISSED: {gap}", file=sys.stderr)
     failures = evaluate.gate_failures(report)
     for failure in failures:
         print(f"GATE FAILED: {failure}", file=sys.stderr)

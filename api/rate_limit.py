@@ -9,10 +9,12 @@ a whole /48's 65,536 /64s share one larger allowance.
 The address itself is never stored: each client is known by an HMAC of it under a secret
 that lives in memory only and is replaced every day, so yesterday's keys cannot be tied to
 today's and nothing on disk names a client. A memory dump holds today's secret, so a key
-found in it can be tested against guessed addresses; what the dump cannot do is tie a key to
-a conversation: conversations are counted under keys of their own, and every time kept here
-or with the sessions is coarse (whole seconds here, a minute there), never the microseconds
-that once matched a client's last message with a conversation's.
+found in it can be tested against guessed addresses. What the dump cannot do is tie a key to
+a conversation any closer than its times allow: conversations are counted under keys of their
+own, and every time kept here or with the sessions is coarse (whole seconds here, a minute
+there), never the microseconds that once matched a client's last message with a
+conversation's. At a quiet hour, when one conversation began in that minute, the minute
+itself still narrows it down: that is what a coarse clock cannot hide.
 
 With ``KAKEKOMI_REDIS_URL`` several gateways count in one Redis (memory only: no RDB, no
 AOF), under one daily secret that the first gateway of the day puts there. If Redis fails,

@@ -34,6 +34,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from api.language import LANGUAGES, Language
+from kakekomi_common import redis_keys
 
 # token_urlsafe(24): 24 random bytes (192 bits), 32 URL-safe characters.
 _ID_BYTES: Final = 24
@@ -197,12 +198,6 @@ REDIS_TIMEOUT_SECONDS: Final = 2.0
 _KEY_PREFIX: Final = "kakekomi:session:"
 # Every kept session's id, scored by when it expires: how the ceiling counts them.
 _INDEX_KEY: Final = "kakekomi:sessions"
-# Rasa's RedisTrackerStore keeps a conversation under this prefix and the sender id, which
-# is the gateway's session id.
-RASA_TRACKER_PREFIX: Final = "tracker:"
-# Set at the quick exit, for as long as a message can still be with Rasa: Rasa's store
-# (bot/kakekomi_bot/redis_stores.py, same name) never saves a conversation marked so.
-RASA_FORGOTTEN_PREFIX: Final = "tracker-forgotten:"
 
 # Redis's own clock (gateways' may differ), in ms, and when a key used now expires: the
 # idle time later, rounded up to the grain (coarse: see the module's docstring).
@@ -360,8 +355,8 @@ class RedisSessionStore:
         # words go at the quick exit too, not when they expire.
         keys = [
             *self._keys(session_id),
-            RASA_TRACKER_PREFIX + session_id,
-            RASA_FORGOTTEN_PREFIX + session_id,
+            redis_keys.TRACKER_PREFIX + session_id,
+            redis_keys.FORGOTTEN_PREFIX + session_id,
         ]
         async with _reaching_redis():
             ours = await self._forget_script(keys=keys, args=[session_id, self._idle_ms])

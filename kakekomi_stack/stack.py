@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import redis
 
-from api.sessions import RASA_TRACKER_PREFIX
 from kakekomi_common import conversation_protocol as protocol
 from kakekomi_common import env, live_model
+from kakekomi_common.redis_keys import TRACKER_PREFIX
 from kakekomi_stack.processes import (
     Service,
     free_port,
@@ -36,7 +36,7 @@ def forget_conversation(settings: StackSettings, sender: str) -> None:
     """Deletes a conversation from Redis or the conversation store (its one-request protocol)."""
     if settings.redis_url is not None:
         with contextlib.suppress(redis.RedisError), redis.from_url(settings.redis_url) as red:
-            red.delete(f"{RASA_TRACKER_PREFIX}{sender}")
+            red.delete(f"{TRACKER_PREFIX}{sender}")
         return
     with contextlib.suppress(protocol.ConversationStoreUnavailable):
         protocol.ask_blocking(settings.conversation_socket, protocol.delete(sender))

@@ -19,13 +19,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from kakekomi_bot.tracker_store import record_exp_seconds
+from kakekomi_common.redis_keys import FORGOTTEN_PREFIX
 
 SCHEMES = {"redis": False, "rediss": True}
-# The gateway sets this marker (same name in api/sessions.py) at the quick exit, for as long
-# as a conversation lives: a message Rasa was still answering then must not save her
-# conversation again after the gateway deleted it.
-FORGOTTEN_PREFIX = "tracker-forgotten:"
-# Saves the conversation (ARGV: serialised tracker, expiry seconds or 0) unless forgotten.
+# Saves the conversation (ARGV: serialised tracker, expiry seconds or 0) unless the gateway
+# marked it forgotten (the quick exit): a message Rasa was still answering then must not save
+# her conversation again after the gateway deleted it.
 _SAVE_UNLESS_FORGOTTEN = """
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if tonumber(ARGV[2]) > 0 then

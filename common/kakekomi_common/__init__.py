@@ -6,4 +6,5 @@ Standard library only, no I/O at import time:
 - `env`: the ``KAKEKOMI_*`` variables more than one process reads, and their defaults.
 - `live_model`: the ``<data dir>/live-model`` pointer (read; atomic, fsynced write).
 - `conversation_protocol`: the conversation store's one-request-per-connection protocol.
+- `redis_keys`: the Redis keys of Rasa's conversations and of the quick exit's marker.
 """

@@ -22,7 +22,7 @@ import httpx
 import pytest
 import redis
 
-from api.sessions import RASA_FORGOTTEN_PREFIX
+from kakekomi_common.redis_keys import FORGOTTEN_PREFIX
 from kakekomi_stack.processes import actions_service, rasa_service, spawn, stop_services
 from kakekomi_stack.settings import StackSettings
 from tests.e2e.conftest import NgoReceiver, trained_model
@@ -194,7 +194,7 @@ def test_two_rasa_processes_answer_one_conversation_in_turn(
     stored = redis.Redis(port=scaled_out.redis.port)
     # Only the marker that keeps a message still with Rasa from writing her conversation
     # back (issue 15 item 3) remains: it expires, and holds none of her words.
-    marker = f"{RASA_FORGOTTEN_PREFIX}{session}".encode()
+    marker = f"{FORGOTTEN_PREFIX}{session}".encode()
     assert stored.keys(f"*{session}*") == [marker]
     assert said.encode() not in (stored.get(marker) or b"")
     assert stored.ttl(marker) > 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from kakekomi_stack.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,13 +46,6 @@ entries:
 """
 
 Reply = Callable[[dict[str, Any]], tuple[int, Any]]
-
-
-def free_port() -> int:
-    """A port nobody listens on right now, on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class JsonHandler(BaseHTTPRequestHandler):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,6 +19,7 @@ from api.deps import (
     RateLimiterDep,
     SessionsDep,
 )
+from api.directory import EmergencyContact
 from api.escalation.consent import answer_contact_question
 from api.fallback import fallback_body
 from api.language import Language, detect
@@ -49,11 +51,12 @@ def _is_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+# JSON may carry a lone surrogate (an escaped U+D800); it cannot be encoded in our answer.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _well_formed(text: str) -> str:
-    # JSON may carry a lone surrogate (an escaped U+D800); it cannot be encoded in our answer.
-    if not any("\ud800" <= char <= "\udfff" for char in text):
-        return text
-    return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def to_message(reply: dict[str, Any]) -> Message | None:
@@ -72,7 +75,7 @@ def to_message(reply: dict[str, Any]) -> Message | None:
 
 def _has_surrogate(value: Any) -> bool:
     if isinstance(value, str):
-        return any("\ud800" <= char <= "\udfff" for char in value)
+        return _SURROGATE.search(value) is not None
     if isinstance(value, dict):
         return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
     if isinstance(value, list):
@@ -92,6 +95,14 @@ def to_contacts(custom: Any) -> list[Contact]:
         except ValidationError:
             continue  # one bad item must not cost her the others, nor a 500
     return found
+
+
+def _sessions_full(
+    session_id: str, language: Language, contacts: tuple[EmergencyContact, ...]
+) -> JSONResponse:
+    """Past the ceiling a new conversation gets the emergency numbers, and nothing is kept."""
+    logger.warning("chat.sessions_full")
+    return JSONResponse(status_code=503, content=fallback_body(session_id, language, contacts))
 
 
 @router.post(
@@ -133,8 +144,7 @@ async def chat(
     if wait is not None:
         return too_many_messages(wait)
     if session.new and await sessions.full():
-        logger.warning("chat.sessions_full")
-        return JSONResponse(status_code=503, content=fallback_body(session.id, language, contacts))
+        return _sessions_full(session.id, language, contacts)
     metadata = {
         "language": language,
         "escalation": "available" if escalation.configured else "unavailable",
@@ -179,10 +189,7 @@ async def chat(
             await sessions.save(session)
         except SessionsFull:
             await sessions.forget(session.id)
-            logger.warning("chat.sessions_full")
-            return JSONResponse(
-                status_code=503, content=fallback_body(session.id, language, contacts)
-            )
+            return _sessions_full(session.id, language, contacts)
     elif session.pending_handoff is not None:
         # Her yes: her next message, to whichever gateway, answers the contact question.
         await sessions.save(session)

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
 from kakekomi_ngo.keys import (
     KeyFileError,
     fingerprint,
@@ -19,7 +21,8 @@ from kakekomi_ngo.keys import (
     load_public_key_any,
     load_signing_public_key,
     ngo_public_key_of,
-    write_ngo_key_pair,
+    write_ngo_keys,
+    write_ngo_signing_key_pair,
 )
 from kakekomi_ngo.protocol import ProtocolError, decrypt_body
 from kakekomi_ngo.receiver import MAX_CONNECTIONS, REQUEST_SECONDS, HandoffReceiver, serve
@@ -54,13 +57,27 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _print_signing_key(private_path: Path, public_path: Path) -> None:
+    public = load_public_key_any(public_path)
+    print(f"signing key (Ed25519, signs your replies, keep secret, mode 0600): {private_path}")
+    print(f"signing public key (send this file to Kakekomi too): {public_path}")
+    print(f"signing fingerprint: {fingerprint(public)}")
+
+
 def _keygen(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if args.signing_only:
+        _print_signing_key(*write_ngo_signing_key_pair(out, ed25519.Ed25519PrivateKey.generate()))
+        return 0
     key = generate_ngo_key(post_quantum=args.post_quantum)
-    private_path, public_path = write_ngo_key_pair(Path(args.out), key)
+    private_path, public_path, signing_private, signing_public = write_ngo_keys(
+        out, key, ed25519.Ed25519PrivateKey.generate()
+    )
     public = ngo_public_key_of(key)
     print(f"private key ({key_kind(key)}, keep secret, mode 0600): {private_path}")
     print(f"public key (send this file to Kakekomi): {public_path}")
     print(f"fingerprint: {fingerprint(public)}")
+    _print_signing_key(signing_private, signing_public)
     return 0
 
 
@@ -105,12 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    keygen = commands.add_parser("keygen", help="create the NGO's key pair")
-    keygen.add_argument("--out", required=True, help="folder for the two key files")
+    keygen = commands.add_parser(
+        "keygen", help="create the NGO's encryption key pair and its reply-signing key pair"
+    )
+    keygen.add_argument("--out", required=True, help="folder for the four key files")
     keygen.add_argument(
         "--post-quantum",
         action="store_true",
         help="hybrid ML-KEM-768 + X25519 key (safe against a future quantum computer)",
+    )
+    keygen.add_argument(
+        "--signing-only",
+        action="store_true",
+        help="only add the reply-signing key pair beside keys made by an older version",
     )
     keygen.set_defaults(run=_keygen)
 

@@ -27,6 +27,9 @@ from kakekomi_ngo.files import (
 
 PRIVATE_KEY_NAME = "ngo-private-key.pem"
 PUBLIC_KEY_NAME = "ngo-public-key.pem"
+# The NGO's own Ed25519 key: it signs the NGO's replies to her mailbox (handoff protocol v2).
+SIGNING_PRIVATE_KEY_NAME = "ngo-signing-private-key.pem"
+SIGNING_PUBLIC_KEY_NAME = "ngo-signing-public-key.pem"
 
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.+?-----END \1-----", re.DOTALL)
 
@@ -222,17 +225,57 @@ def load_public_key_any(path: Path) -> AnyPublicKey:
     return parse_ngo_public_key(data, source)
 
 
+def _refuse_existing(*paths: Path) -> None:
+    for path in paths:
+        if path.exists():
+            raise KeyFileError(f"{path} already exists; refusing to overwrite a key")
+
+
 def write_ngo_key_pair(out_dir: Path, key: NgoPrivateKey) -> tuple[Path, Path]:
     """Write the private key (0600) and public key into out_dir; never overwrite."""
     ensure_private_dir(out_dir)
     private_path = out_dir / PRIVATE_KEY_NAME
     public_path = out_dir / PUBLIC_KEY_NAME
-    for path in (private_path, public_path):
-        if path.exists():
-            raise KeyFileError(f"{path} already exists; refusing to overwrite a key")
+    _refuse_existing(private_path, public_path)
     create_new_file(private_path, ngo_private_key_pem(key), PRIVATE_FILE_MODE)
     create_new_file(public_path, public_key_pem(ngo_public_key_of(key)), PUBLIC_FILE_MODE)
     return private_path, public_path
+
+
+def ngo_signing_key_paths(out_dir: Path) -> tuple[Path, Path]:
+    """Where keygen puts the NGO's own signing key pair: (private, public)."""
+    return out_dir / SIGNING_PRIVATE_KEY_NAME, out_dir / SIGNING_PUBLIC_KEY_NAME
+
+
+def write_ngo_signing_key_pair(out_dir: Path, key: ed25519.Ed25519PrivateKey) -> tuple[Path, Path]:
+    """Write the NGO's Ed25519 signing key (0600) and its public half; never overwrite."""
+    ensure_private_dir(out_dir)
+    private_path, public_path = ngo_signing_key_paths(out_dir)
+    _refuse_existing(private_path, public_path)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    create_new_file(private_path, pem, PRIVATE_FILE_MODE)
+    create_new_file(public_path, public_key_pem(key.public_key()), PUBLIC_FILE_MODE)
+    return private_path, public_path
+
+
+def write_ngo_keys(
+    out_dir: Path, key: NgoPrivateKey, signing_key: ed25519.Ed25519PrivateKey
+) -> tuple[Path, Path, Path, Path]:
+    """All four key files keygen writes, or none if any of them exists already."""
+    _refuse_existing(
+        out_dir / PRIVATE_KEY_NAME, out_dir / PUBLIC_KEY_NAME, *ngo_signing_key_paths(out_dir)
+    )
+    return (*write_ngo_key_pair(out_dir, key), *write_ngo_signing_key_pair(out_dir, signing_key))
+
+
+def load_signing_private_key(path: Path) -> ed25519.Ed25519PrivateKey:
+    """An Ed25519 private key file (the NGO's ngo-signing-private-key.pem)."""
+    keys = _load_private_blocks(_read(path), str(path))
+    if len(keys) != 1 or not isinstance(keys[0], ed25519.Ed25519PrivateKey):
+        raise KeyFileError(f"{path}: expected an Ed25519 private key (ngo-signing-private-key.pem)")
+    return keys[0]
 
 
 def signing_public_key_path(private_path: Path) -> Path:

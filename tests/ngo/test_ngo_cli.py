@@ -95,3 +95,37 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
         timeout=30,
     )
     assert fingerprint.stdout.split(" ", 1)[1].strip() in result.stdout
+
+
+def test_keygen_also_writes_the_ngo_signing_key_pair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "keys"
+    assert main(["keygen", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    private = out / keys.SIGNING_PRIVATE_KEY_NAME
+    public = out / keys.SIGNING_PUBLIC_KEY_NAME
+    assert private.name == "ngo-signing-private-key.pem"
+    assert public.name == "ngo-signing-public-key.pem"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert stat.S_IMODE(public.stat().st_mode) == 0o644
+    signing = keys.load_signing_private_key(private)
+    pinned = keys.load_signing_public_key(public)
+    assert pinned.public_bytes_raw() == signing.public_key().public_bytes_raw()
+    assert f"signing fingerprint: {keys.fingerprint(pinned)}" in printed
+    # A signature made with the private half verifies with the public half the gateway pins.
+    pinned.verify(signing.sign(b"reply"), b"reply")
+
+
+def test_keygen_signing_only_adds_the_pair_beside_older_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys.write_ngo_key_pair(tmp_path, keys.generate_ngo_key())
+    before = (tmp_path / keys.PRIVATE_KEY_NAME).read_bytes()
+    assert main(["keygen", "--out", str(tmp_path)]) == 1
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert not (tmp_path / keys.SIGNING_PRIVATE_KEY_NAME).exists()
+    assert main(["keygen", "--signing-only", "--out", str(tmp_path)]) == 0
+    assert keys.load_signing_private_key(tmp_path / keys.SIGNING_PRIVATE_KEY_NAME)
+    assert (tmp_path / keys.PRIVATE_KEY_NAME).read_bytes() == before
+    assert main(["keygen", "--signing-only", "--out", str(tmp_path)]) == 1

@@ -76,6 +76,21 @@ def test_serve_receives_verifies_and_stores_a_real_post(
     assert "CANARY" not in log and "逃げたい" not in log
 
 
+def test_serve_writes_her_words_as_readable_utf8(
+    tmp_path: Path, key_files: KeyFiles, start_receiver: StartReceiver
+) -> None:
+    """A caseworker opens the file in any editor: Thai, not \\u0e02 escapes."""
+    out = tmp_path / "inbox"
+    receiver = start_receiver(key_files, out)
+    thai = "ขอความช่วยเหลือ นายจ้างยึดพาสปอร์ต"
+    sent = handoff("h-th") | {"language": "th", "words": [thai]}
+    assert signed_post(receiver.url, key_files, sent).status_code == 200
+    raw = (out / "h-th.json").read_bytes()
+    assert thai.encode("utf-8") in raw
+    assert b"\\u0e" not in raw.lower()
+    assert json.loads(raw.decode("utf-8")) == sent
+
+
 def test_serve_still_drops_duplicates_after_a_restart(
     tmp_path: Path, key_files: KeyFiles, start_receiver: StartReceiver
 ) -> None:

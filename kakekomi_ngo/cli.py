@@ -12,6 +12,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from kakekomi_ngo.folder import NgoFolder
+from kakekomi_ngo.inbox import DEFAULT_INBOX_PORT, NotLoopback, load_inbox, serve_inbox
 from kakekomi_ngo.keys import (
     KeyFileError,
     fingerprint,
@@ -19,13 +21,16 @@ from kakekomi_ngo.keys import (
     key_kind,
     load_ngo_private_key,
     load_public_key_any,
+    load_signing_private_key,
     load_signing_public_key,
     ngo_public_key_of,
     write_ngo_keys,
     write_ngo_signing_key_pair,
 )
-from kakekomi_ngo.protocol import ProtocolError, decrypt_body
+from kakekomi_ngo.protocol import MalformedRequest, ProtocolError, decrypt_body
 from kakekomi_ngo.receiver import MAX_CONNECTIONS, REQUEST_SECONDS, HandoffReceiver, serve
+from kakekomi_ngo.replies import reply_target
+from kakekomi_ngo.send import GatewayUrlError, send_reply
 
 DEFAULT_PORT = 8787
 
@@ -115,6 +120,52 @@ def _decrypt(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reply(args: argparse.Namespace) -> int:
+    handoff_path = Path(args.handoff)
+    try:
+        handoff = json.loads(handoff_path.read_text("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProtocolError(f"{handoff_path}: not a handoff file (not JSON)") from exc
+    if not isinstance(handoff, dict):
+        raise ProtocolError(f"{handoff_path}: not a handoff file")
+    try:
+        target = reply_target(handoff)
+    except MalformedRequest as exc:
+        raise ProtocolError(f"{handoff_path}: its reply member is broken ({exc})") from exc
+    if target is None:
+        print(
+            "kakekomi-ngo: this handoff has no reply code: she gave a contact (see 'contact')"
+            " or none, so there is no mailbox to answer. Nothing was sent.",
+            file=sys.stderr,
+        )
+        return 2
+    folder = NgoFolder(Path(args.folder) if args.folder else handoff_path.parent)
+    case = folder.case_of(str(handoff.get("id")))
+    if case is None:
+        raise ProtocolError(f"{handoff_path} is not in the folder {folder.path} (use --folder)")
+    signing_key = load_signing_private_key(Path(args.signing_key))
+    try:
+        result, recorded = send_reply(
+            folder, case, args.text, gateway=args.gateway, signing_key=signing_key
+        )
+    except ValueError as exc:  # an empty or too long text
+        print(f"kakekomi-ngo: {exc}. Nothing was sent.", file=sys.stderr)
+        return 2
+    print(result.message, file=sys.stdout if result.delivered else sys.stderr)
+    if recorded is not None:
+        print(f"kept what was sent in {recorded}")
+    return 0 if result.delivered else 1
+
+
+def _inbox(args: argparse.Namespace) -> int:
+    if (args.gateway is None) != (args.signing_key is None):
+        print("kakekomi-ngo: give both --gateway and --signing-key, or neither", file=sys.stderr)
+        return 2
+    inbox = load_inbox(Path(args.folder), args.gateway, args.signing_key and Path(args.signing_key))
+    serve_inbox(args.host, args.port, inbox)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(
@@ -174,6 +225,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     srv.set_defaults(run=_serve)
 
+    rep = commands.add_parser(
+        "reply", help="answer her in her mailbox (only when she chose a reply code)"
+    )
+    rep.add_argument("--handoff", required=True, help="the handoff file to answer (serve wrote it)")
+    rep.add_argument("--text", required=True, help="your answer, in her language")
+    rep.add_argument("--gateway", required=True, help="Kakekomi's address, https://...")
+    rep.add_argument(
+        "--signing-key", required=True, help="your ngo-signing-private-key.pem (from keygen)"
+    )
+    rep.add_argument(
+        "--folder", help="the folder serve writes to (default: the handoff file's folder)"
+    )
+    rep.set_defaults(run=_reply)
+
+    box = commands.add_parser(
+        "inbox", help="read and answer handoffs in a browser, on this computer"
+    )
+    box.add_argument("--folder", required=True, help="the folder serve writes to (its --out)")
+    box.add_argument("--gateway", help="Kakekomi's address, https://... (to reply)")
+    box.add_argument("--signing-key", help="your ngo-signing-private-key.pem (to reply)")
+    box.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
+    box.add_argument(
+        "--port", type=int, default=DEFAULT_INBOX_PORT, help=f"default {DEFAULT_INBOX_PORT}; 0: any"
+    )
+    box.set_defaults(run=_inbox)
+
     dec = commands.add_parser("decrypt", help="decrypt a saved request body")
     dec.add_argument("--key", action="append", required=True, help="NGO private key file")
     dec.add_argument("body_file", help="the saved POST body ('-' reads standard input)")
@@ -186,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         status: int = args.run(args)
-    except (KeyFileError, ProtocolError, OSError) as exc:
+    except (KeyFileError, ProtocolError, GatewayUrlError, NotLoopback, OSError) as exc:
         print(f"kakekomi-ngo: error: {exc}", file=sys.stderr)
         return 1
     return status

@@ -10,6 +10,7 @@ Modules, each with a public surface that tests and scripts/bench.py use:
 - ``stack``: the running stack: readiness, the model swap, stopping in order.
 - ``restarts``: a crashed process is started again after a delay; too many crashes stop all.
 - ``supervisor``: the command line and the watch loop (``main``).
+- ``demo_ngo``: with no NGO configured, in development only, a local NGO (receiver and inbox).
 - ``redis_server``: a private, memory-only redis-server (stdlib only, both environments).
 
 Nothing is imported here, so ``redis_server`` stays importable from Rasa's environment.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kakekomi_common import env
+from kakekomi_stack.demo_ngo import DemoNgo
 from kakekomi_stack.settings import StackSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,7 +113,18 @@ def conversation_store_service(settings: StackSettings) -> Service:
     return Service("conversation store", command, bot_env(settings))
 
 
-def gateway_service(settings: StackSettings, control_token: str) -> Service:
+def demo_ngo_services(demo: DemoNgo) -> list[Service]:
+    """The demo NGO's receiver and inbox (kakekomi_stack.demo_ngo)."""
+    variables = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return [
+        Service("demo NGO receiver", demo.serve_command(), variables),
+        Service("demo NGO inbox", demo.inbox_command(), dict(variables)),
+    ]
+
+
+def gateway_service(
+    settings: StackSettings, control_token: str, demo: DemoNgo | None = None
+) -> Service:
     """The gateway (uvicorn) on KAKEKOMI_HOST:KAKEKOMI_PORT; the token lets us move it."""
     command = [
         str(GATEWAY_PYTHON),
@@ -135,18 +147,22 @@ def gateway_service(settings: StackSettings, control_token: str) -> Service:
         env.SESSION_IDLE_MINUTES: str(settings.session_idle_minutes),
         env.DATA_DIR: str(settings.data_dir),
         env.CONTROL_TOKEN: control_token,
+        **(demo.gateway_env() if demo is not None else {}),
     }
     return Service("gateway", command, variables)
 
 
-def services(settings: StackSettings, model: Path, control_token: str) -> list[Service]:
-    """The conversation store, the action server, Rasa and the gateway, in starting order."""
+def services(
+    settings: StackSettings, model: Path, control_token: str, demo: DemoNgo | None = None
+) -> list[Service]:
+    """The conversation store, the action server, Rasa, the demo NGO if any, and the gateway."""
     store = [] if settings.redis_url else [conversation_store_service(settings)]
     return [
         *store,
         actions_service(settings),
         rasa_service(settings, model, settings.rasa_port),
-        gateway_service(settings, control_token),
+        *(demo_ngo_services(demo) if demo is not None else []),
+        gateway_service(settings, control_token, demo),
     ]
 
 

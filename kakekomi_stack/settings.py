@@ -8,8 +8,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from api.escalation.settings import SIGNING_KEY_NAME, signing_key_path
 from api.settings import Settings, get_settings
 from kakekomi_common import env, live_model
+from kakekomi_stack import demo_ngo
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,10 @@ class StackSettings:
     # Set: conversations live in this Redis (bot/endpoints-redis.yml), not in the
     # conversation store, so Rasa processes elsewhere can serve them too.
     redis_url: str | None = None
+    # Development without a configured NGO: `make run` also runs a local demo NGO.
+    demo_ngo: bool = False
+    # The gateway's Ed25519 signing key (the demo NGO pins its public half).
+    signing_key: Path = Path(env.DEFAULT_DATA_DIR) / SIGNING_KEY_NAME
 
     @classmethod
     def from_gateway(cls, gateway: Settings) -> StackSettings:
@@ -38,6 +44,8 @@ class StackSettings:
             session_idle_minutes=gateway.session_idle_minutes,
             data_dir=gateway.data_dir.resolve(),
             redis_url=None if redis_url is None else redis_url.get_secret_value(),
+            demo_ngo=demo_ngo.wanted(gateway.environment, gateway.ngo_url),
+            signing_key=signing_key_path(gateway).resolve(),
         )
 
     @classmethod
@@ -59,6 +67,13 @@ class StackSettings:
     def url(self) -> str:
         """Where a person opens the chat."""
         host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def local_url(self) -> str:
+        """The gateway's address from this machine (a wildcard bind answers on loopback)."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host  # noqa: S104
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/"
 
     @property

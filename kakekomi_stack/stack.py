@@ -17,6 +17,7 @@ import redis
 from kakekomi_common import conversation_protocol as protocol
 from kakekomi_common import env, live_model
 from kakekomi_common.redis_keys import TRACKER_PREFIX
+from kakekomi_stack.demo_ngo import DEMO_DIR, DemoNgo
 from kakekomi_stack.processes import (
     Service,
     free_port,
@@ -51,10 +52,23 @@ class Stack:
         self.model = model
         self.rasa_port = settings.rasa_port
         self.control_token = secrets.token_urlsafe(32)
-        self.services = services(settings, model, self.control_token)
+        self.demo = (
+            DemoNgo(
+                settings.data_dir / DEMO_DIR,
+                free_port(),
+                free_port(),
+                settings.signing_key,
+                settings.local_url,
+            )
+            if settings.demo_ngo
+            else None
+        )
+        self.services = services(settings, model, self.control_token, self.demo)
 
     def start(self) -> None:
         """Starts every service as a child process in its own session."""
+        if self.demo is not None:
+            self.demo.prepare()
         for service in self.services:
             spawn(service)
 

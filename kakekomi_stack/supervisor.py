@@ -126,6 +126,12 @@ def run(
     try:
         if stack.wait_ready(ready_timeout, cancelled=lambda: stopping):
             print(f"Kakekomi is ready: {stack.settings.url}  (Ctrl-C stops it)", flush=True)
+            if stack.demo is not None:
+                print(
+                    f"Demo NGO inbox (no NGO configured; development only, this computer "
+                    f"only): {stack.demo.inbox_url()}",
+                    flush=True,
+                )
         while not stopping:
             if not restarts.restart_due(stack):
                 code = 1

@@ -9,6 +9,7 @@ from typing import Annotated, Final, Literal
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from api.language import Language
+from kakekomi_common.burmese import to_unicode
 
 MAX_TEXT_CHARS = 2000
 
@@ -82,9 +83,12 @@ class ChatRequest(BaseModel):
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS),
         AfterValidator(_no_control_characters),
+        # Burmese typed in Zawgyi becomes Unicode here, before detection, Rasa or a handoff.
+        AfterValidator(to_unicode),
     ] = Field(
         description="What she wrote, or a button's payload: 1 to 2,000 characters after "
-        "trimming, without control characters other than tab and newline."
+        "trimming, without control characters other than tab and newline. Burmese in the "
+        "legacy Zawgyi encoding is converted to Unicode."
     )
     language: Language | None = None
 

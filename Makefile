@@ -65,7 +65,8 @@ test-conversations: model ## conversation tests on the real model
 widget-deps: ## axe-core from npm for the widget's accessibility audit (tests/widget/package-lock.json)
 	npm ci --prefix tests/widget --no-audit --no-fund --loglevel=error
 
-test-gateway: model widget-deps ## gateway unit tests, the NGO toolkit, end-to-end on the real stack
+test-gateway: model widget-deps ## language detection per language, gateway unit tests, the NGO toolkit, end-to-end
+	$(PY) scripts/detection_accuracy.py
 	KAKEKOMI_TEST_MODEL="$$($(BOT_CLI) model-path --config bot/config.yml)" $(PY) -m pytest
 
 bench: model ## latency, throughput, cold start and memory of the whole stack on this machine

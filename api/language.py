@@ -1,19 +1,29 @@
-"""Offline language guess for short phone-typed messages: script first, then marker words."""
+"""Offline language guess for short phone-typed messages: script first, then marker words.
+
+The tables cover every language Kakekomi has or is getting (`KNOWN`); `detect` names only
+registered ones (kakekomi_common.languages), so a language's tables can land before it does.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from itertools import pairwise
-from typing import Final
+from typing import Final, cast
 
 from api.buttons import is_button_payload
+from api.language_markers import BIGRAMS as _BIGRAMS
+from api.language_markers import MARKERS as _MARKERS
+from api.language_markers import NEPALI_ENDING
+from kakekomi_common.han import han_language
 
 # The one list of languages (kakekomi_common.languages); re-exported for the gateway.
 from kakekomi_common.languages import CODES as LANGUAGES
 from kakekomi_common.languages import Language
 
-__all__ = ["LANGUAGES", "Language", "detect"]
+__all__ = ["KNOWN", "LANGUAGES", "Language", "detect", "guess"]
+
 
 # A kanji or kana carries about as much as three Latin letters, so "help 助けて" reads as
 # Japanese while "I work in 大阪" stays English.
@@ -22,103 +32,129 @@ _CJK_WEIGHT: Final = 3
 # word ("hi", "thanks", "no") is not enough to switch a conversation's language.
 _MIN_SCORE: Final = 2
 
-# Marker words: 2 = typical of that language, 1 = common but also borrowed or shared.
-# Tagalog function words outweigh the English nouns of Taglish ("kinuha ng boss ko yung passport").
-_MARKERS: Final[dict[Language, dict[str, int]]] = {
-    "tl": dict.fromkeys(
-        "po opo ako aq ang ng mga sa ko ba yung ung kasi kc naman nmn hindi paano pano saan "
-        "nasaan tulong tulungan kinuha gusto wala lang lng nila niya nya ka mo ikaw siya sya "
-        "kami namin natin tayo kayo nyo ninyo akin sakin salamat kailangan pwede puwede "
-        "takot natatakot utang bahay trabaho ngayon dito doon ito yan yun iyon nang kay sila "
-        "nga talaga baka daw raw din rin oo huwag wag bakit meron kung nasa amin kanila "
-        "tumakas makauwi umuwi pinapasok sahod binabayaran".split(),
-        2,
-    )
-    | dict.fromkeys("na pa pag ni para".split(), 1),
-    "es": dict.fromkeys(
-        "que qué estoy tengo ayuda ayúdame ayudame ayudeme ayúdenme por el la los las mi mis "
-        "de del es está esta quiero necesito puedo hola gracias pasaporte jefe jefa deuda "
-        "dinero miedo policía policia trabajo donde dónde cómo como yo un una con pero nadie "
-        "nada hay tienen tiene quitaron debo también porque ahora aquí aqui soy muy lo le se "
-        "estan están mucho alguien casa salir pagar vivo hacer".split(),
-        2,
-    )
-    | dict.fromkeys("me no si sí ni para en y".split(), 1),
-    "en": dict.fromkeys(
-        "i i'm im my the is are am you your it it's what where how why can can't cant don't "
-        "dont do want need they he she took have has will was this that there here with and "
-        "of for not get scared afraid someone anyone".split(),
-        2,
-    )
-    | dict.fromkeys(
-        "me no help please pls plz hello hi thanks thank to go work job money police boss yes "
-        "u ur".split(),
-        1,
-    ),
-}
-# Two-word markers ("no se" is Spanish even without the accent).
-_BIGRAMS: Final[dict[str, tuple[Language, int]]] = {
-    "no se": ("es", 2),
-    "no sé": ("es", 2),
-    "por favor": ("es", 2),
-}
+
+# Every language these tables know, registered or not yet: those with marker words, and
+# those named by their script alone.
+KNOWN: Final = (*_MARKERS, "ja", "zh", "th", "my")
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _SPANISH_PUNCTUATION = frozenset("ñ¿¡")
 _SPANISH_ACCENTS = frozenset("áéíóú")
+# A few letters of a script that only one language here writes (Devanagari: Nepali) tip a
+# message that is mostly Latin letters ("ma student ho, मलाई डर लाग्छ").
+_SCRIPT_BONUS: Final = 2
+# Letters only Vietnamese writes, of the languages here: đ ă â ê ô ơ ư, the grave, tilde
+# and acute-y tones (Spanish has acute á é í ó ú only) and the tone-marked vowels of Latin
+# Extended Additional (ạ ả ấ ầ ẩ ẫ ậ ... ỹ).
+_VIETNAMESE_LETTERS = re.compile("[đăâêôơưàèìòùãĩõũý\u1ea0-\u1ef9]")
 
 
-def _is_thai(char: str) -> bool:
-    return "\u0e00" <= char <= "\u0e7f"
-
-
-def _is_japanese(char: str) -> bool:
-    return (
+def _script(char: str) -> str | None:
+    """The script of a letter, as the language the script alone names."""
+    if "\u0e00" <= char <= "\u0e7f":
+        return "th"
+    if "\u1000" <= char <= "\u109f" or "\uaa60" <= char <= "\uaa7f" or "\ua9e0" <= char <= "\ua9ff":
+        return "my"
+    if "\u0900" <= char <= "\u097f":
+        return "ne"
+    if (
         "\u3040" <= char <= "\u30ff"  # Hiragana, Katakana
         or "\u4e00" <= char <= "\u9fff"  # CJK unified ideographs
         or "\u3400" <= char <= "\u4dbf"  # CJK extension A
         or "\uff66" <= char <= "\uff9d"  # half-width Katakana
-    )
-
-
-def _script_language(text: str) -> Language | None:
-    thai = sum(1 for c in text if _is_thai(c))
-    japanese = sum(_CJK_WEIGHT for c in text if _is_japanese(c))
-    latin = sum(1 for c in text if c.isascii() and c.isalpha())
-    best: Language = "th" if thai >= japanese else "ja"
-    score = max(thai, japanese)
-    if score and score >= latin:
-        return best
+    ):
+        return "cjk"
+    if char.isalpha() and (
+        "a" <= char <= "z" or "\u00c0" <= char <= "\u024f" or "\u1e00" <= char <= "\u1eff"
+    ):
+        return "latin"
     return None
 
 
-def _marker_scores(text: str) -> dict[Language, int]:
+def _han_or_kana(text: str, conversation: str | None) -> str:
+    """Chinese or Japanese for text in Han and kana (kana alone is Japanese)."""
+    decided = han_language(text)
+    if decided is not None:
+        return decided
+    if any("\u3040" <= c <= "\u30ff" or "\uff66" <= c <= "\uff9d" for c in text):
+        return "ja"
+    # Han that both write alike ("警察"): a Chinese conversation stays Chinese.
+    return "zh" if conversation == "zh" else "ja"
+
+
+def _script_counts(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for char in text:
+        script = _script(char)
+        if script is not None:
+            counts[script] = counts.get(script, 0) + (_CJK_WEIGHT if script == "cjk" else 1)
+    return counts
+
+
+def _script_language(text: str, conversation: str | None, counts: dict[str, int]) -> str | None:
+    latin = counts.get("latin", 0)
+    others = {script: count for script, count in counts.items() if script != "latin"}
+    if not others:
+        return None
+    best = max(others, key=lambda script: others[script])
+    if others[best] < latin:
+        return None
+    return _han_or_kana(text, conversation) if best == "cjk" else best
+
+
+def _marker_scores(text: str, among: Collection[str], counts: dict[str, int]) -> dict[str, int]:
     words = _WORD.findall(text)
-    scores: dict[Language, int] = dict.fromkeys(LANGUAGES, 0)
+    scores = {language: 0 for language in _MARKERS if language in among}
+    for script in ("th", "my", "ne"):
+        if counts.get(script) and script in among:
+            scores[script] = scores.get(script, 0) + _SCRIPT_BONUS
     for word in words:
-        for language, markers in _MARKERS.items():
-            scores[language] += markers.get(word, 0)
+        for language in scores:
+            scores[language] += _MARKERS.get(language, {}).get(word, 0)
+        if "ne" in scores and NEPALI_ENDING.fullmatch(word):
+            scores["ne"] += 2
     for first, second in pairwise(words):
         marker = _BIGRAMS.get(f"{first} {second}")
-        if marker:
+        if marker and marker[0] in scores:
             scores[marker[0]] += marker[1]
-    if _SPANISH_PUNCTUATION.intersection(text):
-        scores["es"] += 2
-    if _SPANISH_ACCENTS.intersection(text):
-        scores["es"] += 1
+    vietnamese = len(_VIETNAMESE_LETTERS.findall(text))
+    if "vi" in scores:
+        scores["vi"] += 2 * vietnamese
+    if "es" in scores:
+        if _SPANISH_PUNCTUATION.intersection(text):
+            scores["es"] += 2
+        if _SPANISH_ACCENTS.intersection(text) and not vietnamese:
+            scores["es"] += 1
     return scores
 
 
-def detect(text: str) -> Language | None:
-    """Guess the language of ``text``; None when there is no clear signal."""
+def guess(text: str, conversation: str | None = None, among: Collection[str] = KNOWN) -> str | None:
+    """The language of ``text`` among ``among``; None when there is no clear signal.
+
+    ``conversation`` is the conversation's language so far: Han that Chinese and Japanese
+    write alike keeps a Chinese conversation Chinese.
+    """
     text = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
     if is_button_payload(text):  # after NFKC, a full-width "／" counts too
         return None
-    by_script = _script_language(text)
-    if by_script:
-        return by_script
-    ranked = sorted(_marker_scores(text).items(), key=lambda item: item[1], reverse=True)
-    (best, top), (_, runner_up) = ranked[0], ranked[1]
+    counts = _script_counts(text)
+    by_script = _script_language(text, conversation, counts)
+    if by_script is not None:
+        if by_script == "zh" and "zh" not in among:
+            by_script = "ja"  # until Chinese is registered, Han reads as Japanese
+        return by_script if by_script in among else None
+    ranked = sorted(
+        _marker_scores(text, among, counts).items(), key=lambda item: item[1], reverse=True
+    )
+    if not ranked:
+        return None
+    best, top = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
     if top >= _MIN_SCORE and top > runner_up:
         return best
     return None
+
+
+def detect(text: str, conversation: str | None = None) -> Language | None:
+    """Guess the registered language of ``text``; None when there is no clear signal."""
+    return cast("Language | None", guess(text, conversation, LANGUAGES))

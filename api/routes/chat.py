@@ -40,11 +40,13 @@ logger = logging.getLogger("kakekomi.chat")
 router = APIRouter(prefix="/api", tags=["chat"])
 
 
-def message_language(requested: Language | None, text: str) -> Language | None:
+def message_language(
+    requested: Language | None, text: str, conversation: Language | None = None
+) -> Language | None:
     """The widget's choice, else the language detected in her text; None if neither says."""
     if requested is not None:
         return requested
-    return None if is_button_payload(text) else detect(text)
+    return None if is_button_payload(text) else detect(text, conversation)
 
 
 def _is_text(value: object) -> bool:
@@ -131,7 +133,9 @@ async def chat(
     request.state.chat_session = body.session if is_session_id(body.session) else None
     request.state.chat_language = own or "en"
     session = await sessions.open(body.session)
-    # Her choice or her text's language, else the conversation's so far, else English.
+    # Her choice or her text's language, else the conversation's so far, else English. Han
+    # that Chinese and Japanese write alike ("警察") keeps a Chinese conversation Chinese.
+    own = message_language(body.language, body.text, session.language)
     language = own or session.language or "en"
     session.language = language
     # Lets the last-resort error handler answer in this session and language.

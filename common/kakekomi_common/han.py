@@ -13,12 +13,14 @@ from typing import Final, Literal
 
 # Chinese function words, each a weak sign (1 point) in a text without hiragana.
 _CHINESE_WORDS: Final = frozenset(
-    "我你他她们們的了吗嗎呢吧啊是很也没沒这這那么麼什怎哪谁誰想给把还在"
+    "我你他她们們的了吗嗎呢吧啊呀啦嘛哦是很也没沒这這那么麼什怎哪谁誰想给把还在不能去得太再就都"
+    "被到看来多"
 )
 # Japanese kanji words that contain one of those: removed before counting.
 _JAPANESE_COMPOUNDS: Final = (
     "在留", "在住", "在籍", "所在", "現在", "存在", "滞在", "性的", "精神的",
     "身体的", "経済的", "具体的", "暴力的", "我慢", "了解", "終了", "完了", "是非",
+    "被害", "不法", "不安", "不当", "都合", "過去", "来日", "来週", "来月", "多分",
 )  # fmt: skip
 # Points a text needs, and a lead over the Japanese signs, to be called Chinese.
 _MIN_CHINESE: Final = 2

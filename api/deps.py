@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from api.directory import EmergencyContact
 from api.escalation.service import EscalationService
 from api.hooks import CustomHandler
+from api.mailbox.service import MailboxService
 from api.rasa_client import RasaClient
 from api.rate_limit import ClientRateLimiter
 from api.sessions import SessionStore
@@ -62,6 +63,18 @@ async def get_escalation_service(request: Request) -> EscalationService:
     return service
 
 
+async def get_mailboxes(request: Request) -> MailboxService:
+    """Return the mailbox service (reply codes, the NGO's replies)."""
+    service: MailboxService = request.app.state.mailboxes
+    return service
+
+
+async def get_mailbox_limiter(request: Request) -> ClientRateLimiter:
+    """Return the counter of reply-code attempts."""
+    limiter: ClientRateLimiter = request.app.state.mailbox_limiter
+    return limiter
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 RasaDep = Annotated[RasaClient, Depends(get_rasa)]
 SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
@@ -69,3 +82,5 @@ ContactsDep = Annotated[tuple[EmergencyContact, ...], Depends(get_contacts)]
 CustomHandlerDep = Annotated[CustomHandler, Depends(get_custom_handler)]
 EscalationDep = Annotated[EscalationService, Depends(get_escalation_service)]
 RateLimiterDep = Annotated[ClientRateLimiter, Depends(get_rate_limiter)]
+MailboxesDep = Annotated[MailboxService, Depends(get_mailboxes)]
+MailboxLimiterDep = Annotated[ClientRateLimiter, Depends(get_mailbox_limiter)]

@@ -18,33 +18,46 @@ from api.errors import body_error_handler, sessions_unavailable_handler, validat
 from api.escalation.consent import remember_handoff_request
 from api.escalation.service import EscalationService
 from api.log_setup import configure_logging
+from api.mailbox.service import MailboxService
 from api.middleware.body_limit import BodyLimit
 from api.middleware.fallback_on_error import FallbackOnError
 from api.middleware.mapped_client import MappedClient
 from api.middleware.security_headers import SecurityHeaders
 from api.rasa_client import RasaClient, probe_http, rasa_http
-from api.rate_limit import ClientRateLimiter
-from api.routes import admin, chat, control, health, page
+from api.rate_limit import PER_48_FACTOR, ClientRateLimiter
+from api.routes import admin, chat, control, health, mailbox, ngo, page
 from api.sessions import MemorySessionStore, RedisSessionStore, SessionStore, SessionsUnavailable
 from api.settings import Settings, get_settings
+from kakekomi_ngo.replies import MAX_REPLY_BODY_BYTES
 
 logger = logging.getLogger("kakekomi.main")
 
 # Expired sessions also vanish on access; the sweep only bounds memory between visits.
 # (In Redis, sessions expire by their TTL.)
 _MAX_SWEEP_SECONDS = 60.0
+# Mailboxes past KAKEKOMI_MAILBOX_DAYS are already unreadable; this deletes their rows.
+_MAILBOX_PURGE_SECONDS = 3600.0
 
 
 async def _sweep_sessions(
-    sessions: SessionStore, limiter: ClientRateLimiter | None, every: float
+    sessions: SessionStore, limiters: list[ClientRateLimiter], every: float
 ) -> None:
     while True:
         await anyio.sleep(every)
         purged = sessions.purge_expired() if isinstance(sessions, MemorySessionStore) else 0
         if purged:
             logger.debug("sessions.purged count=%d", purged)
-        if limiter is not None:
+        for limiter in limiters:
             limiter.purge()
+
+
+async def _purge_mailboxes(mailboxes: MailboxService, every: float) -> None:
+    while True:
+        try:
+            await mailboxes.purge()
+        except Exception as error:  # a shared database out of reach: try again later
+            logger.warning("mailbox.purge_failed error=%s", type(error).__name__)
+        await anyio.sleep(every)
 
 
 def _lifespan(
@@ -60,6 +73,8 @@ def _lifespan(
         app.state.custom_handler = remember_handoff_request
         app.state.escalation = escalation = EscalationService(settings, transport=ngo_transport)
         await escalation.start()
+        app.state.mailboxes = mailboxes = MailboxService(settings, escalation)
+        await mailboxes.start()
         # Scale-out: one Redis connection pool for what several gateways share (or None).
         app.state.redis = redis = (
             None
@@ -82,10 +97,14 @@ def _lifespan(
         limiter: ClientRateLimiter | None = getattr(app.state, "rate_limiter", None)
         if limiter is not None:
             limiter.share(redis)  # with Redis, every gateway counts against one limit
+        guesses: ClientRateLimiter = app.state.mailbox_limiter
+        guesses.share(redis)
         try:
             async with anyio.create_task_group() as tasks:
                 every = min(idle_seconds, _MAX_SWEEP_SECONDS)
-                tasks.start_soon(_sweep_sessions, sessions, limiter, every)
+                counters = [guesses] if limiter is None else [limiter, guesses]
+                tasks.start_soon(_sweep_sessions, sessions, counters, every)
+                tasks.start_soon(_purge_mailboxes, mailboxes, _MAILBOX_PURGE_SECONDS)
                 try:
                     yield
                 finally:
@@ -93,9 +112,11 @@ def _lifespan(
         finally:
             # Outside the cancelled task group: awaited in it, each of these would be
             # cancelled at once (never run) and would swallow any error raised while serving.
+            await mailboxes.stop()
             await escalation.stop()
             if limiter is not None:
                 limiter.share(None)
+            guesses.share(None)
             if redis is not None:
                 await redis.aclose()
             await rasa.aclose()
@@ -131,10 +152,21 @@ def create_app(
     app.state.rate_limiter = ClientRateLimiter(
         settings.rate_limit, per_48=settings.rate_limit_per_48
     )
+    # Reply-code attempts: per client and from everyone together (api.routes.mailbox).
+    app.state.mailbox_limiter = ClientRateLimiter(
+        settings.mailbox_rate_limit,
+        per_48=settings.mailbox_rate_limit * PER_48_FACTOR,
+        total=settings.mailbox_rate_limit_total,
+        scope="mailbox ",
+    )
     # Outermost last: every answer, a 413 or 429 too, carries the security headers; any
     # crash inside becomes the fallback.
     app.add_middleware(FallbackOnError)
-    app.add_middleware(BodyLimit, timeout=settings.request_body_timeout_seconds)
+    app.add_middleware(
+        BodyLimit,
+        timeout=settings.request_body_timeout_seconds,
+        larger={"/api/ngo/replies": MAX_REPLY_BODY_BYTES},
+    )
     app.add_middleware(SecurityHeaders, docs_enabled=settings.api_docs)
     app.add_middleware(MappedClient)  # before anything reads the client's address
     app.include_router(chat.router)
@@ -142,4 +174,6 @@ def create_app(
     app.include_router(page.router)
     app.include_router(admin.router)
     app.include_router(control.router)
+    app.include_router(mailbox.router)
+    app.include_router(ngo.router)
     return app

@@ -171,6 +171,8 @@ class ClientRateLimiter:
         per_minute: int,
         *,
         per_48: int | None = None,
+        total: int | None = None,
+        scope: str = "",
         max_clients: int = MAX_CLIENTS,
         clock: Callable[[], float] = time.monotonic,
         day: Callable[[], int] = _utc_day,
@@ -178,6 +180,10 @@ class ClientRateLimiter:
     ) -> None:
         self.per_minute = per_minute
         self.per_48 = per_minute * PER_48_FACTOR if per_48 is None else per_48
+        # Everyone's new requests together (reply-code guesses from a botnet), if set.
+        self.total = total
+        # Counted apart from other limiters' buckets, also in a Redis they share.
+        self._scope = scope
         self._window = window
         self._max_clients = max_clients
         self._clock = clock
@@ -205,13 +211,15 @@ class ClientRateLimiter:
 
     def buckets(self, address: str, conversation: str | None = None) -> list[Bucket]:
         """What one message counts against: its conversation's own allowance if it has one,
-        else its client's and, for IPv6, its /48's."""
+        else its client's, for IPv6 its /48's, and everyone's if there is a total."""
         if conversation is not None:
-            return [(f"conversation {conversation}", self.per_minute)]
-        counted = [(client_network(address), self.per_minute)]
+            return [(f"{self._scope}conversation {conversation}", self.per_minute)]
+        counted = [(self._scope + client_network(address), self.per_minute)]
         site = ipv6_site(address)
         if site is not None:
-            counted.append((site, self.per_48))
+            counted.append((self._scope + site, self.per_48))
+        if self.total is not None:
+            counted.append((f"{self._scope}everyone", self.total))
         return counted
 
     def share(self, redis: Redis | None) -> None:

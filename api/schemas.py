@@ -19,7 +19,7 @@ MAX_TEXT_CHARS = 2000
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def _no_control_characters(text: str) -> str:
+def no_control_characters(text: str) -> str:
     if _CONTROL.search(text):
         raise ValueError("text must not contain control characters")
     return text
@@ -82,7 +82,7 @@ class ChatRequest(BaseModel):
     text: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS),
-        AfterValidator(_no_control_characters),
+        AfterValidator(no_control_characters),
         # Burmese typed in Zawgyi becomes Unicode here, before detection, Rasa or a handoff.
         AfterValidator(to_unicode),
     ] = Field(

@@ -51,6 +51,10 @@ class Settings(EscalationSettings):
     rate_limit: int = Field(default=30, ge=1)
     # New conversations per minute from one IPv6 /48 (a site's 65,536 /64s) together.
     rate_limit_per_48: int = Field(default=240, ge=1)
+    # Reply-code attempts (open, answer, forget a mailbox) per minute: per client (an IPv4
+    # address, an IPv6 /64), and from everyone together; each costs a 32 MiB scrypt.
+    mailbox_rate_limit: int = Field(default=10, ge=1)
+    mailbox_rate_limit_total: int = Field(default=120, ge=1)
     # At most this many messages wait on Rasa at once; a hung Rasa then costs the others
     # a short wait and the emergency numbers, never a hung request. A message waits up to
     # rasa_queue_seconds for a place: 5 s lets 50 conversations at once on one 2-core

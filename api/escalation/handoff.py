@@ -1,4 +1,9 @@
-"""The plaintext handoff: exactly what she agreed to share, nothing more."""
+"""The plaintext handoff: exactly what she agreed to share, nothing more.
+
+A request carries her last words and, if she gave one, a contact; with a reply code instead
+it carries ``reply`` (her mailbox and public key) and no contact. Her answers from the
+mailbox go out as ``follow_up`` handoffs with the same ``reply``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Final, Literal, TypedDict
 
+from kakekomi_ngo.replies import ReplyTarget
+
 Urgency = Literal["emergency", "normal"]
+Kind = Literal["request", "follow_up"]
 MAX_WORDS: Final = 5
 
 
@@ -22,12 +30,14 @@ class Handoff(TypedDict):
     """The plaintext JSON that only the NGO can read."""
 
     id: str
+    kind: Kind
     created_at: str
     language: str
     urgency: Urgency
     topics: list[str]
     words: list[str]
     contact: Contact | None
+    reply: ReplyTarget | None
 
 
 def new_handoff_id() -> str:
@@ -48,6 +58,8 @@ def build_handoff(
     topics: Iterable[str],
     words: Sequence[str],
     contact: Contact | None = None,
+    reply: ReplyTarget | None = None,
+    kind: Kind = "request",
     now: datetime | None = None,
 ) -> Handoff:
     """Assemble a handoff: a new id, the minute, and at most her last 5 messages."""
@@ -57,9 +69,14 @@ def build_handoff(
         isinstance(contact.get("method"), str) and isinstance(contact.get("value"), str)
     ):
         raise ValueError("contact must be null or {'method': str, 'value': str}")
+    if reply is not None and contact is not None:
+        raise ValueError("a handoff with a reply code carries no contact")
+    if kind == "follow_up" and reply is None:
+        raise ValueError("a follow-up answers through a mailbox: it needs reply")
     unique_topics = list(dict.fromkeys(topics))
     return Handoff(
         id=new_handoff_id(),
+        kind=kind,
         created_at=minute_timestamp(now),
         language=language,
         urgency=urgency,
@@ -68,4 +85,7 @@ def build_handoff(
         contact=None
         if contact is None
         else Contact(method=contact["method"], value=contact["value"]),
+        reply=None
+        if reply is None
+        else ReplyTarget(mailbox=reply["mailbox"], public_key=reply["public_key"]),
     )

@@ -70,12 +70,23 @@ class EscalationSettings(BaseSettings):
     admin_token: SecretStr | None = None
     data_dir: Path = Path(env.DEFAULT_DATA_DIR)
     delivery_timeout: float = Field(default=15.0, gt=0)
+    # The NGO's Ed25519 public key (PEM, from kakekomi-ngo keygen): replies to her mailbox
+    # must be signed with its private half. Unset: /api/ngo/replies answers 503.
+    ngo_signing_public_key: Path | None = None
+    # A mailbox (a reply code's) is deleted this many days after its last message.
+    mailbox_days: int = Field(default=30, ge=1, le=3650)
     # A postgresql:// URL puts the outbox in PostgreSQL, shared by several gateways; unset,
     # it is the SQLite file in data_dir.
     outbox_url: SecretStr | None = None
 
     @field_validator(
-        "ngo_url", "ngo_public_key", "signing_key", "admin_token", "outbox_url", mode="before"
+        "ngo_url",
+        "ngo_public_key",
+        "ngo_signing_public_key",
+        "signing_key",
+        "admin_token",
+        "outbox_url",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:

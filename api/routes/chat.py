@@ -15,6 +15,7 @@ from api.deps import (
     ContactsDep,
     CustomHandlerDep,
     EscalationDep,
+    MailboxesDep,
     RasaDep,
     RateLimiterDep,
     SessionsDep,
@@ -23,6 +24,7 @@ from api.directory import EmergencyContact
 from api.escalation.consent import answer_contact_question
 from api.fallback import fallback_body
 from api.language import Language, detect
+from api.mailbox.messages import code_message
 from api.rasa_client import RasaUnavailable
 from api.rate_limit import too_many_messages
 from api.schemas import (
@@ -124,6 +126,7 @@ async def chat(
     contacts: ContactsDep,
     handle_custom: CustomHandlerDep,
     escalation: EscalationDep,
+    mailboxes: MailboxesDep,
     limiter: RateLimiterDep,
 ) -> ChatResponse | Response:
     """Send the person's message (or a button's payload) to the assistant and relay its replies."""
@@ -154,11 +157,13 @@ async def chat(
         "escalation": "available" if escalation.configured else "unavailable",
     }
     text = body.text
+    reply_code = None
     pending = await sessions.take_handoff(session)
     if pending is not None:
-        # Her answer to "how may they reach you?" goes to the NGO, encrypted, never to Rasa.
-        text, metadata["handoff"] = await answer_contact_question(
-            session, pending, text, escalation
+        # Her answer to "how may they reach you?" goes to the NGO, encrypted, never to Rasa;
+        # a reply code she asked for goes to her alone, in this answer, and is kept nowhere.
+        text, metadata["handoff"], reply_code = await answer_contact_question(
+            session, pending, text, escalation, mailboxes
         )
     elif not is_button_payload(text):
         session.recent_texts.append(text)
@@ -182,6 +187,8 @@ async def chat(
         message = to_message(reply)
         if message is not None:
             messages.append(message)
+    if reply_code is not None:
+        messages.append(Message(text=code_message(language, reply_code)))
     if session.new:
         if await request.is_disconnected():
             # She left (the quick exit) before the first answer, so before she knew its id:

@@ -14,6 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 
+from tests.api.mailbox.conftest import write_signing_pair
 from tests.live_servers import FakeRasa, Gateway, start_gateway
 
 MAX_EXAMPLES = 40
@@ -35,7 +36,15 @@ CHECKS = [
 def live_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     rasa = FakeRasa().start()
     folder: Path = tmp_path_factory.mktemp("fuzz-gateway")
-    gateway = start_gateway(folder, rasa.port, rate_limit=1_000_000)
+    # With the NGO's signing key set, as in production, /api/ngo/replies checks signatures.
+    _, ngo_signing_key = write_signing_pair(folder / "ngo")
+    gateway = start_gateway(
+        folder,
+        rasa.port,
+        rate_limit=1_000_000,
+        mailbox_rate_limit=1_000_000,
+        ngo_signing_public_key=str(ngo_signing_key),
+    )
     yield gateway
     gateway.stop()
     rasa.stop()
@@ -53,6 +62,10 @@ def test_the_api_never_errs_and_answers_as_documented(
         ("DELETE", "/api/chat/{session}"),
         ("POST", "/api/chat/{session}/forget"),
         ("GET", "/healthz"),
+        ("POST", "/api/mailbox"),
+        ("POST", "/api/mailbox/reply"),
+        ("POST", "/api/mailbox/forget"),
+        ("POST", "/api/ngo/replies"),
     }
     for operation in operations:
         if mode is GenerationMode.NEGATIVE and not len(operation.body):

@@ -81,15 +81,44 @@ def directory_names(codes: Codes) -> list[str]:
     return found
 
 
-def fallback_headers(codes: Codes) -> list[str]:
-    """api/fallback.py's apology above the emergency numbers, per language."""
-    tree = ast.parse((ROOT / "api" / "fallback.py").read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "HEADERS":
-            assert isinstance(node.value, ast.Dict)
-            keys = [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
-            return _compare("api/fallback.py HEADERS", map(str, keys), codes)
-    return ["api/fallback.py: no HEADERS table"]
+def gateway_table(module: str, name: str) -> Callable[[Codes], list[str]]:
+    """A per-language table the gateway writes from: a dict assigned to `name` in `module`."""
+
+    def check(codes: Codes) -> list[str]:
+        tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == name:
+                assert isinstance(node.value, ast.Dict)
+                keys = [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
+                return _compare(f"{module} {name}", map(str, keys), codes)
+        return [f"{module}: no {name} table"]
+
+    check.__name__ = f"{module} {name}"
+    return check
+
+
+# api/fallback.py's apology above the emergency numbers, per language.
+fallback_headers = gateway_table("api/fallback.py", "HEADERS")
+# The message that gives her a reply code.
+code_messages = gateway_table("api/mailbox/messages.py", "CODE_MESSAGES")
+
+
+def reply_code_buttons(codes: Codes) -> list[str]:
+    """The contact question offers the reply code (``/reply_code``) in every language."""
+    responses = _yaml(ROOT / "bot" / "domain" / "responses.yml")["responses"]
+    have = []
+    for variation in responses["utter_ask_contact"]:
+        payloads = {button["payload"] for button in variation.get("buttons", [])}
+        if {"/deny", "/reply_code"} <= payloads:
+            languages = [
+                c["value"] for c in variation.get("condition", []) if c["name"] == "language"
+            ]
+            have += [str(v) for v in languages] if languages else ["en"]
+    return [
+        f"bot/domain response utter_ask_contact /reply_code button: no {code}"
+        for code in codes
+        if code not in have
+    ]
 
 
 def interface_strings() -> dict[str, dict[str, dict[str, str]]]:
@@ -134,6 +163,8 @@ CHECKS: list[Callable[[Codes], list[str]]] = [
     domain_slot_and_responses,
     directory_names,
     fallback_headers,
+    code_messages,
+    reply_code_buttons,
     page_strings,
 ]
 
@@ -160,6 +191,8 @@ def test_a_language_registered_without_its_data_is_named_in_every_place() -> Non
         "bot/directory.yml kinds.police",
         "bot/directory.yml police name",
         "api/fallback.py HEADERS",
+        "api/mailbox/messages.py CODE_MESSAGES",
+        "bot/domain response utter_ask_contact /reply_code button",
         "api/static/app.js STRINGS",
         "api/static/app.js CARD_STRINGS",
     ):

@@ -28,7 +28,10 @@ def test_a_handoff_holds_exactly_the_agreed_fields() -> None:
         contact={"method": "phone", "value": "+81 90 0000 0000"},
         now=datetime(2025, 3, 4, 5, 6, 59, 999, tzinfo=UTC),
     )
-    assert set(handoff) == {"id", "created_at", "language", "urgency", "topics", "words", "contact"}
+    assert set(handoff) == {
+        "id", "kind", "created_at", "language", "urgency", "topics", "words", "contact", "reply"
+    }  # fmt: skip
+    assert handoff["kind"] == "request" and handoff["reply"] is None
     assert uuid.UUID(handoff["id"]).version == 4
     assert handoff["created_at"] == "2025-03-04T05:06:00Z"
     assert handoff["topics"] == ["emergency", "ask_shelter"]

@@ -1,0 +1,59 @@
+"""The gateway's own message that gives her the reply code, in her language.
+
+Written by the gateway, never by Rasa: the code must not enter Rasa's conversation. The
+widget's "I have a code" entry (MAILBOX_STRINGS.haveCode in api/static/app.js) is named in
+the same words. tests/common/test_language_coverage.py checks every language has one.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from api.language import Language
+
+# {code} is the code in four groups of four digits.
+CODE_MESSAGES: Final[dict[Language, str]] = {
+    "en": (
+        "Your reply code: {code}\n"
+        "Write it down somewhere safe, or remember it. It is the only way to read the "
+        "organisation's answer: open this page again, tap “I have a code” and type it. "
+        "Anyone who has this code can read the answer, so do not show it to anyone. "
+        "It cannot be shown again."
+    ),
+    "ja": (
+        "あなたの返信コード：{code}\n"
+        "安全な場所に書いておくか、覚えてください。団体からの返事を読む方法は、このコードだけです。"
+        "あとでこのページをもう一度開き、「コードを持っています」を押して入力してください。"
+        "このコードを知っている人はだれでも返事を読めるので、人に見せないでください。"
+        "このコードは二度と表示されません。"
+    ),
+    "th": (
+        "รหัสตอบกลับของคุณ: {code}\n"
+        "จดไว้ในที่ที่ปลอดภัย หรือจำไว้ รหัสนี้เป็นทางเดียวที่จะอ่านคำตอบจากองค์กรได้ "
+        "ภายหลังให้เปิดหน้านี้อีกครั้ง แตะ “ฉันมีรหัส” แล้วพิมพ์รหัสนี้ "
+        "ใครก็ตามที่มีรหัสนี้จะอ่านคำตอบได้ อย่าให้ใครเห็น "
+        "รหัสนี้จะไม่แสดงอีก"
+    ),
+    "tl": (
+        "Ang reply code mo: {code}\n"
+        "Isulat ito sa ligtas na lugar, o tandaan. Ito lang ang paraan para mabasa ang sagot "
+        "ng organisasyon: buksan ulit ang page na ito, pindutin ang “May code ako” at i-type "
+        "ito. Kahit sino na may code na ito ay mababasa ang sagot, kaya huwag itong ipakita "
+        "kaninuman. Hindi na ito maipapakita ulit."
+    ),
+    "es": (
+        "Tu código de respuesta: {code}\n"
+        "Apúntalo en un lugar seguro o apréndetelo. Es la única forma de leer la respuesta de "
+        "la organización: vuelve a abrir esta página, toca «Tengo un código» y escríbelo. "
+        "Cualquiera que tenga este código puede leer la respuesta, así que no se lo enseñes a "
+        "nadie. No se puede volver a mostrar."
+    ),
+}
+
+
+def code_message(language: str, code: str) -> str:
+    """The message that gives her the code (English if her language has none yet)."""
+    template = next((t for lang, t in CODE_MESSAGES.items() if lang == language), None)
+    if template is None:
+        template = CODE_MESSAGES["en"]
+    return template.replace("{code}", code)

@@ -15,6 +15,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from kakekomi_bot.code_fingerprint import code_fingerprint
+
 logger = logging.getLogger(__name__)
 
 # Lookup tables in the NLU data, and the intent that a message matching one becomes.
@@ -57,6 +59,11 @@ class DangerGuard(GraphComponent):
     (nlu_data/nlu/<lang>/danger.yml, help_cues.yml), so maintainers edit them as YAML and
     Rasa retrains this component when they change.
     """
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Our code's hash: Rasa's cache would otherwise miss changes outside this class."""
+        return code_fingerprint()
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

@@ -14,29 +14,45 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
+
+from kakekomi_bot.code_fingerprint import code_fingerprint
 
 logger = logging.getLogger(__name__)
 _FILE = "linear.npz"
 
 
+def _sentence_blocks(message: Message) -> list[Any]:
+    """A message's sentence features for its text: the sparse ones, then the dense ones."""
+    found = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+    return [f.features for f in found if f.is_sparse()] + [
+        sparse.csr_matrix(f.features) for f in found if f.is_dense()
+    ]
+
+
 def sentence_features(messages: list[Message]) -> sparse.csr_matrix:
-    """One row per message: the featurizers' sparse and dense sentence features side by side."""
-    rows = []
-    for message in messages:
-        found = [
-            features
-            for features in (
-                message.get_sparse_features(TEXT)[1],
-                message.get_dense_features(TEXT)[1],
-            )
-            if features is not None
-        ]
-        rows.append(sparse.hstack([sparse.csr_matrix(f.features) for f in found]))
-    return sparse.vstack(rows).tocsr()
+    """One row per message: the featurizers' sparse and dense sentence features side by side.
+
+    The same matrix as Rasa's Message.get_sparse_features side by side with the dense ones,
+    built one featurizer at a time instead of one message at a time: that took a third of
+    the training time (a copy and a sparse hstack per message, sequence features included).
+    """
+    blocks = [_sentence_blocks(message) for message in messages]
+    shapes = {tuple(block.shape[1] for block in row) for row in blocks}
+    if len(shapes) != 1:
+        # Messages featurized differently (never in our pipeline): one message at a time.
+        return sparse.vstack([sparse.hstack(row) for row in blocks]).tocsr()
+    columns = [sparse.vstack(column, format="csr") for column in zip(*blocks, strict=True)]
+    return sparse.hstack(columns, format="csr")
 
 
 def tf_idf(counts: sparse.csr_matrix, idf: npt.NDArray[np.float64]) -> sparse.csr_matrix:
@@ -62,6 +78,11 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     The model is three arrays (weights, biases, idf) and the intent names, stored with
     numpy (no pickle), so loading a model runs no code from it.
     """
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Our code's hash: Rasa's cache would otherwise miss changes outside this class."""
+        return code_fingerprint()
 
     @classmethod
     def required_components(cls) -> list[type]:

@@ -21,6 +21,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 from sudachipy import Dictionary, SplitMode
 
+from kakekomi_bot.code_fingerprint import code_fingerprint
 from kakekomi_common.burmese import SYLLABLE_START, from_zawgyi, is_zawgyi
 from kakekomi_common.han import han_language
 
@@ -92,6 +93,11 @@ class ScriptAwareTokenizer(Tokenizer):
             # pythainlp's dictionary-based engine; ships with the package, works offline.
             "thai_engine": "newmm",
         }
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Our code's hash: Rasa's cache would otherwise miss changes outside this class."""
+        return code_fingerprint()
 
     @staticmethod
     def required_packages() -> list[str]:

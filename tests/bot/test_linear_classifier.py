@@ -6,7 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from kakekomi_bot.linear_classifier import LinearIntentClassifier, probabilities
+from kakekomi_bot.linear_classifier import (
+    LinearIntentClassifier,
+    probabilities,
+    sentence_features,
+)
+from kakekomi_bot.sentence_counts import SentenceCountsFeaturizer
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -16,6 +21,7 @@ from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy import sparse
 
 EXAMPLES = {
     "greet": ["hello", "hi there", "good morning", "hello friend", "hi hi"],
@@ -69,6 +75,55 @@ def test_trains_predicts_and_reloads_the_same_answers(tmp_path: Path, pipeline) 
     )
     again = loaded.process(featurized(pipeline, [Message({"text": t}) for t in texts]))
     assert [m.get("intent") for m in again] == [m.get("intent") for m in first]
+
+
+def test_sentence_features_are_rasas_own_combination(tmp_path: Path, pipeline) -> None:
+    # The fast path builds, featurizer by featurizer, what Rasa combines message by message.
+    tokenizer, counts = pipeline
+    words = CountVectorsFeaturizer.create(
+        {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "max_ngram": 3},
+        LocalModelStorage(tmp_path),
+        Resource("chars"),
+        context("chars"),
+    )
+    data = TrainingData(
+        [Message({"text": t, "intent": i}) for i, texts in EXAMPLES.items() for t in texts]
+    )
+    tokenizer.process_training_data(data)
+    for featurizer in (counts, words):
+        featurizer.train(data)
+        featurizer.process_training_data(data)
+    messages = data.intent_examples
+    expected = sparse.vstack([m.get_sparse_features("text")[1].features for m in messages])
+    combined = sentence_features(messages)
+    assert combined.shape == expected.shape
+    assert combined.shape[1] > len(counts.vectorizers["text"].vocabulary_)  # both featurizers
+    assert (combined != expected.tocsr()).nnz == 0
+
+
+def test_sentence_counts_are_rasas_sentence_features_without_the_sequences(
+    tmp_path: Path,
+) -> None:
+    # SentenceCountsFeaturizer is Rasa's CountVectorsFeaturizer counting whole messages only.
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    config = {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb"}
+    storage = LocalModelStorage(tmp_path)
+    theirs = CountVectorsFeaturizer.create(config, storage, Resource("rasa"), context("rasa"))
+    ours = SentenceCountsFeaturizer.create(config, storage, Resource("ours"), context("ours"))
+    texts = [t for texts in EXAMPLES.values() for t in texts]
+    for featurizer in (theirs, ours):
+        data = TrainingData([Message({"text": t, "intent": "x"}) for t in texts])
+        tokenizer.process_training_data(data)
+        featurizer.train(data)
+    new = [Message({"text": t}) for t in [*texts, "unseen words here"]]
+    tokenizer.process(new)
+    expected = [m.get_sparse_features("text")[1].features for m in theirs.process(new)]
+    tokenizer.process(new := [Message({"text": m.get("text")}) for m in new])
+    ours.process(new)
+    for message, rasas in zip(new, expected, strict=True):
+        sequence, sentence = message.get_sparse_features("text")
+        assert sequence is None
+        assert (sentence.features.tocsr() != rasas.tocsr()).nnz == 0
 
 
 def test_an_untrained_classifier_leaves_messages_alone(tmp_path: Path, pipeline) -> None:

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from kakekomi_bot.code_fingerprint import code_files
 from kakekomi_common import env, live_model
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -27,11 +28,10 @@ OUT_OF_SCOPE_BENCHMARK = BENCHMARKS / "out_of_scope"
 DANGER_NEGATIVES = BENCHMARKS / "danger_negatives"
 MODELS = ROOT / "models"
 # Code whose change changes what a trained model does: the components config.yml names,
-# in bot/kakekomi_bot/ (never the maintainers' tools in bot/kakekomi_bot/maintain/).
+# in bot/kakekomi_bot/, and the shared code they call (never the maintainers' tools in
+# bot/kakekomi_bot/maintain/).
 COMPONENTS = BOT / "kakekomi_bot"
-COMPONENT_CODE = [
-    COMPONENTS / name for name in ("tokenizer.py", "linear_classifier.py", "danger_guard.py")
-]
+COMPONENT_CODE = code_files()
 
 
 def _files(paths: Iterable[Path]) -> list[Path]:

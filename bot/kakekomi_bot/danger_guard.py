@@ -40,10 +40,14 @@ def compile_terms(terms: list[str]) -> regex.Pattern[str] | None:
 class DangerGuard(GraphComponent):
     """Keeps cries for help from being answered as small talk or "not understood".
 
-    1. Any prediction other than a help intent becomes `emergency` when the text contains
-       a danger term: an answer about visas to "he has a knife" is as wrong as small talk;
-       and `request_help` when it contains a help cue (asking to be called back, not being
-       let out): people rarely say "help" in so many words.
+    1. A danger term or help cue in a message the classifier did not call a help request
+       makes it one, read in context: small talk and an unsure answer ("not understood")
+       are always overridden; a confident answer (at least `keep_confidence`) that it is an
+       everyday request or one of our topics is kept, since the classifier learnt the
+       harmless uses of these words ("my coach will kill me if i'm late") from the training
+       data's idioms. A danger term makes `emergency` when the classifier gives emergency at
+       least `word_emergency_confidence`, otherwise `request_help`: the word alone sends no
+       one to a police box; a help cue (asking to be called back) makes `request_help`.
     2. When unsure, a call for help is the safe mistake: a fallback (low confidence) whose
        best guess was a help intent keeps that guess, and a help intent that the classifier
        gives at least `help_confidence` wins over any other intent.
@@ -51,9 +55,8 @@ class DangerGuard(GraphComponent):
     An unsure guess of `emergency` (rule 2) below `emergency_confidence` is answered as
     `request_help`: still a help answer, without sending a music request to the police.
 
-    The words are read in context: a message that the classifier calls out_of_scope with at
-    least `out_of_scope_confidence` keeps its answer, since the classifier learnt from the
-    training data's idioms and everyday requests that contain these words (1.01: never).
+    The defaults trust the word alone (every match overrides, as emergency); bot/config.yml
+    sets the measured values (docs/maintaining.md).
 
     The words are the `danger` and `help_cues` lookup tables in the NLU data
     (nlu_data/nlu/<lang>/danger.yml, help_cues.yml), so maintainers edit them as YAML and
@@ -71,9 +74,15 @@ class DangerGuard(GraphComponent):
         return {
             "help_intents": ["request_help", "emergency"],
             "help_confidence": 0.25,
-            # A danger word in a message the classifier confidently calls an everyday
-            # request ("this heat is killing me, when does it rain") is an idiom, not danger.
-            "out_of_scope_confidence": 1.01,
+            # Answers that a danger word never keeps, however confident the classifier is.
+            "small_talk_intents": ["greet", "goodbye", "affirm", "deny", "thank", "bot_challenge"],
+            # A danger word in a message the classifier confidently calls an everyday request
+            # or one of our topics ("this heat is killing me, when does it rain") is an idiom,
+            # not danger (1.01: never).
+            "keep_confidence": 1.01,
+            # A danger word makes `emergency` only when the classifier gives it this much;
+            # below, `request_help` (0.0: always `emergency`).
+            "word_emergency_confidence": 0.0,
             # An unsure guess of `emergency` below this becomes `request_help`: the help
             # answer is the safe mistake, the police-box answer to "play music" is not.
             "emergency_confidence": 0.0,
@@ -157,11 +166,29 @@ class DangerGuard(GraphComponent):
                 return dict(ranked) if confident or (unsure and position == 0) else None
         return None
 
-    def _everyday(self, intent: dict[str, Any]) -> bool:
-        """Whether the classifier is sure enough that the message is an everyday request."""
+    def _kept(self, intent: dict[str, Any]) -> bool:
+        """Whether the classifier is sure enough of an everyday or topic answer to keep it."""
         return (
-            intent.get(INTENT_NAME_KEY) == "out_of_scope"
-            and intent.get("confidence", 0.0) >= self._config["out_of_scope_confidence"]
+            intent.get(INTENT_NAME_KEY) not in {"nlu_fallback", *self._config["small_talk_intents"]}
+            and intent.get("confidence", 0.0) >= self._config["keep_confidence"]
+        )
+
+    def _word_intent(self, lookup: str, message: Message) -> str:
+        """What a matched word makes of the message: emergency only if the classifier agrees."""
+        if LOOKUPS[lookup] != "emergency":
+            return LOOKUPS[lookup]
+        emergency = max(
+            (
+                ranked.get("confidence", 0.0)
+                for ranked in message.get(INTENT_RANKING_KEY) or []
+                if ranked.get(INTENT_NAME_KEY) == "emergency"
+            ),
+            default=0.0,
+        )
+        return (
+            "emergency"
+            if emergency >= self._config["word_emergency_confidence"]
+            else "request_help"
         )
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -171,8 +198,8 @@ class DangerGuard(GraphComponent):
             name = intent.get(INTENT_NAME_KEY)
             if name in self._config["help_intents"]:
                 continue
-            if not self._everyday(intent) and (lookup := self.matching_lookup(message.get(TEXT))):
-                replacement = {**intent, INTENT_NAME_KEY: LOOKUPS[lookup]}
+            if not self._kept(intent) and (lookup := self.matching_lookup(message.get(TEXT))):
+                replacement = {**intent, INTENT_NAME_KEY: self._word_intent(lookup, message)}
             elif guess := self._help_guess(message):
                 replacement = guess
                 if (

@@ -138,24 +138,69 @@ def sure(text: str, intent: str, confidence: float) -> Message:
     return Message({"text": text, "intent": {"name": intent, "confidence": confidence}})
 
 
-def test_a_danger_word_in_a_sure_everyday_request_is_an_idiom(tmp_path) -> None:
-    config = {**DangerGuard.get_default_config(), "out_of_scope_confidence": 0.5}
-    guard = DangerGuard(config, LocalModelStorage(tmp_path), Resource("g"), {"danger": TERMS})
-    [idiom, unsure, topic] = guard.process(
+def in_context(tmp_path) -> DangerGuard:
+    """A guard with the measured settings of bot/config.yml."""
+    config = {
+        **DangerGuard.get_default_config(),
+        "keep_confidence": 0.5,
+        "word_emergency_confidence": 0.3,
+    }
+    return DangerGuard(config, LocalModelStorage(tmp_path), Resource("g"), {"danger": TERMS})
+
+
+def scored(text: str, ranking: list[tuple[str, float]], unsure: bool = False) -> Message:
+    """A message as the classifier leaves it: its answer (or not understood) and ranking."""
+    ranked = [{"name": n, "confidence": c} for n, c in ranking]
+    intent = {"name": "nlu_fallback", "confidence": 0.5} if unsure else ranked[0]
+    return Message({"text": text, "intent": intent, "intent_ranking": ranked})
+
+
+def test_a_danger_word_in_a_sure_everyday_or_topic_answer_is_kept(tmp_path) -> None:
+    [idiom, topic] = in_context(tmp_path).process(
         [
-            sure("this game will kill me lol, any tips", "out_of_scope", 0.7),
-            sure("he will kill me", "out_of_scope", 0.45),
-            sure("kill me, is my visa ok", "ask_visa", 0.9),
+            scored("my coach will kill me if im late", [("out_of_scope", 0.7), ("emergency", 0.2)]),
+            scored("he has a knife, is that legal", [("ask_rights", 0.6), ("emergency", 0.2)]),
         ]
     )
     assert idiom.get("intent")["name"] == "out_of_scope"
+    assert topic.get("intent")["name"] == "ask_rights"
+
+
+def test_a_danger_word_overrides_small_talk_and_unsure_answers(tmp_path) -> None:
+    [greeting, unsure, unsure_everyday] = in_context(tmp_path).process(
+        [
+            scored("hi he's coming", [("greet", 0.9), ("emergency", 0.3)]),
+            scored("he will kill me", [("emergency", 0.4), ("out_of_scope", 0.35)], unsure=True),
+            scored("kill me", [("out_of_scope", 0.45), ("emergency", 0.35)]),
+        ]
+    )
+    assert greeting.get("intent")["name"] == "emergency"
     assert unsure.get("intent")["name"] == "emergency"
+    assert unsure_everyday.get("intent")["name"] == "emergency"  # 0.45 < keep_confidence
+
+
+def test_a_danger_word_the_classifier_does_not_back_is_a_help_request(tmp_path) -> None:
+    [weak, faint, none] = in_context(tmp_path).process(
+        [
+            scored("he's coming", [("out_of_scope", 0.45), ("emergency", 0.2)], unsure=True),
+            scored("kill me", [("out_of_scope", 0.45), ("emergency", 0.1)]),
+            scored("bye he has a knife", [("goodbye", 0.9)]),
+        ]
+    )
+    assert weak.get("intent")["name"] == "request_help"
+    assert faint.get("intent")["name"] == "request_help"
+    assert none.get("intent")["name"] == "request_help"
+
+
+def test_by_default_the_word_alone_decides(guard: DangerGuard) -> None:
+    [everyday, topic] = guard.process(
+        [
+            sure("this game will kill me lol", "out_of_scope", 0.99),
+            sure("kill me, is my visa ok", "ask_visa", 0.9),
+        ]
+    )
+    assert everyday.get("intent")["name"] == "emergency"
     assert topic.get("intent")["name"] == "emergency"
-
-
-def test_by_default_the_guard_trusts_no_out_of_scope_answer(guard: DangerGuard) -> None:
-    [message] = guard.process([sure("this game will kill me lol", "out_of_scope", 0.99)])
-    assert message.get("intent")["name"] == "emergency"
 
 
 def test_an_unsure_emergency_guess_below_the_bar_is_a_help_request(tmp_path) -> None:

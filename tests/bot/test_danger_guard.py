@@ -216,3 +216,33 @@ def test_an_unsure_emergency_guess_below_the_bar_is_a_help_request(tmp_path) -> 
     assert unsure.get("intent")["name"] == "request_help"
     assert surer.get("intent")["name"] == "request_help"
     assert worded.get("intent")["name"] == "emergency"  # a danger word still decides
+
+
+# Written for this test (in no training, held-out or benchmark file): a danger word used
+# harmlessly, and the same kind of word meant.
+HARMLESS = [
+    "my cousin will kill me if i spoil the ending, when is episode 9 out",
+    "the puppy keeps chasing me around the garden, how long should walks be",
+    "น้องหมาวิ่งตามมาทุกเช้า ซื้อขนมหมาที่ไหนดี",
+    "แม่เขากำลังมาเยี่ยม ร้านอาหารไทยในโตเกียว",
+    "papatayin ako ng kuya ko pag nasira ko yung gitara nya, saan pinapaayos",
+    "parating na sila galing osaka, saan kami kakain ng ramen",
+    "mi tía me mata si no llego a su cumpleaños, qué flores le llevo",
+    "ya vienen las vacaciones de verano, playas bonitas cerca de tokio",
+]
+MEANT = [
+    "he is coming back drunk and said he will kill me tonight",
+    "あいつが包丁を持ってドアの前にいる、こわい",
+    "เขาถือมีดอยู่หน้าประตูห้อง กลัวมาก",
+    "may kutsilyo sya at papatayin daw ako ngayon",
+    "tiene un cuchillo y dice que me va a matar ahora",
+]
+
+
+def test_on_the_real_model_the_context_decides_not_the_word() -> None:
+    from tests.bot.test_everyday_requests import parse_texts, the_model
+
+    intents = parse_texts(the_model(), HARMLESS + MEANT)
+    alarmed = [text for text in HARMLESS if intents[text]["name"] == "emergency"]
+    missed = [text for text in MEANT if intents[text]["name"] != "emergency"]
+    assert (alarmed, missed) == ([], [])

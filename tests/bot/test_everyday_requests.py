@@ -32,17 +32,21 @@ def the_model() -> Path:
     return model
 
 
-def parse_all(model: Path) -> dict[str, Any]:
+def parse_texts(model: Path, texts: list[str]) -> dict[str, Any]:
+    """Each text's intent, as the real model (and DangerGuard) answers it."""
     from rasa.core.agent import Agent
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
     async def run() -> dict[str, Any]:
         agent = Agent.load(str(model))
-        texts = [text for texts in REQUESTS.values() for text in texts]
         return {text: (await agent.parse_message(text))["intent"] for text in texts}
 
     return asyncio.run(run())
+
+
+def parse_all(model: Path) -> dict[str, Any]:
+    return parse_texts(model, [text for texts in REQUESTS.values() for text in texts])
 
 
 def test_everyday_requests_get_the_out_of_scope_answer_never_the_emergency_one() -> None:

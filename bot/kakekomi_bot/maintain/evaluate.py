@@ -33,19 +33,17 @@ MIN_HELP_RECALL = 0.97
 MAX_FALSE_ACCEPT = 0.10
 MAX_FALSE_EMERGENCY = 0.01
 # Targets the model does not meet yet, each held just above where it was measured (model
-# kakekomi-config-b010efd4458e9ccc, `make test-nlu`) so that it cannot get worse unnoticed.
+# kakekomi-config-c2cfcdaf89816be6, `make test-nlu`) so that it cannot get worse unnoticed.
 # The report and `make test` print every one as missed; delete a line once it is met, and
 # never raise one to let a worse model through. DangerGuard negatives are sentences that
-# contain a danger word and are not about danger ("死ぬほど眠い"): the word lists still fire
-# on about half of them.
+# contain a danger word and are not about danger ("死ぬほど眠い"): 6-12% are still answered
+# as emergencies (43-63% before the paired idioms and the guard that reads them in context).
 KNOWN_GAPS: dict[tuple[str, str], float] = {
-    ("ja", "out-of-scope false accepts"): 0.12,
-    ("th", "false emergencies (benchmark)"): 0.015,
-    ("en", "false emergencies (danger negatives)"): 0.45,
-    ("ja", "false emergencies (danger negatives)"): 0.64,
-    ("th", "false emergencies (danger negatives)"): 0.45,
-    ("tl", "false emergencies (danger negatives)"): 0.52,
-    ("es", "false emergencies (danger negatives)"): 0.45,
+    ("en", "false emergencies (danger negatives)"): 0.08,
+    ("ja", "false emergencies (danger negatives)"): 0.13,
+    ("th", "false emergencies (danger negatives)"): 0.075,
+    ("tl", "false emergencies (danger negatives)"): 0.125,
+    ("es", "false emergencies (danger negatives)"): 0.12,
 }
 
 

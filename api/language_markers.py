@@ -120,7 +120,7 @@ _CHOSEN: Final[dict[str, dict[str, int]]] = {
         "tapaai hamro hami dinu dinus dinuhos garnuhos sahayog maddat madat ghar janu "
         "chu chhu xu chan chhan lyo liyo marcha bhanyo khojdai lukeko thaha payo sakina "
         "sakdina aayo pheri uniharu garna lera kutdai",
-        "ma ho paisa dar nepal nepali jana",
+        "ma ho paisa dar nepal nepali jana le k lai yo dai rin ki din tara kati bata",
     ),
 }
 # More words, each found in one language's training data only (in at least three examples,

@@ -31,10 +31,12 @@ from kakekomi_common.languages import CODES
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.98
 # Languages whose "named" share is below the target, held just under where it was measured
-# so it cannot get worse unnoticed. Tagalog: the held-out file has Taglish lines made only
-# of English words ("hellooo good eve", "r u real"), which no word list can call Tagalog;
-# their conversations stay Tagalog ("kept" meets the target).
-KNOWN_GAPS: dict[str, float] = {"tl": 0.965}
+# so it cannot get worse unnoticed. Their held-out files have lines made only of English
+# words ("hellooo good eve", "r u real" in Tagalog; "thank you so much didi", "are you bot
+# ho?" in romanised Nepali), which no word list can name; their conversations stay in
+# their language ("kept" meets the target). Nepali: measured on its draft held-out file
+# (0.951, 6 Dec), before it was registered.
+KNOWN_GAPS: dict[str, float] = {"tl": 0.965, "ne": 0.945}
 MIN_WORDS = 3
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9d]")
 _THAI = re.compile("[\u0e00-\u0e7f]")

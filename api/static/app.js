@@ -148,8 +148,11 @@
   function applyLanguage() {
     const language = uiLanguage();
     document.documentElement.lang = language;
-    for (const element of document.querySelectorAll("[data-i18n]")) {
-      element.textContent = t(element.dataset.i18n);
+    for (const node of document.querySelectorAll("[data-i18n]")) {
+      node.textContent = t(node.dataset.i18n);
+    }
+    for (const node of document.querySelectorAll("[data-mailbox-i18n]")) {
+      node.textContent = mt(node.dataset.mailboxI18n);
     }
     input.placeholder = t("placeholder");
     sendButton.setAttribute("aria-label", t("send"));
@@ -170,6 +173,8 @@
 
   function wipe() {
     session = null;
+    mailboxCode = null;
+    mailboxView = null;
     replyLanguage = null;
     escTimes = [];
     document.body.replaceChildren();
@@ -367,6 +372,312 @@
       listen: "Leer en voz alta",
     },
   };
+
+  // Her mailbox: a reply code opens the organisation's answers here, in the chat.
+  const MAILBOX_STRINGS = {
+    en: {
+      haveCode: "I have a code",
+      codeLabel: "Your reply code (16 digits)",
+      open: "Open",
+      close: "Close",
+      title: "Your mailbox",
+      empty: "No answer yet. Come back later with the same code.",
+      notFound: "No mailbox for this code. Check the digits. A mailbox is deleted 30 days after its last message.",
+      badCode: "A reply code has 16 digits.",
+      tooMany: "Too many tries. Please wait {n} seconds.",
+      failed: "This did not work. Please try again later.",
+      ngo: "Organisation",
+      answerLabel: "Your answer",
+      sendAnswer: "Send answer",
+      sent: "Sent. The organisation will read it.",
+      forget: "Delete this mailbox",
+      forgetAgain: "Tap again to delete it for good",
+      forgotten: "The mailbox and its messages are deleted.",
+    },
+    ja: {
+      haveCode: "コードを持っています",
+      codeLabel: "返信コード（16けたの数字）",
+      open: "開く",
+      close: "閉じる",
+      title: "あなたのメールボックス",
+      empty: "まだ返事はありません。あとで同じコードでもう一度見てください。",
+      notFound: "このコードのメールボックスはありません。数字を確かめてください。メールボックスは最後のメッセージから30日で消えます。",
+      badCode: "返信コードは16けたの数字です。",
+      tooMany: "試した回数が多すぎます。{n}秒待ってください。",
+      failed: "うまくいきませんでした。あとでもう一度試してください。",
+      ngo: "支援団体",
+      answerLabel: "あなたの返事",
+      sendAnswer: "返事を送る",
+      sent: "送りました。支援団体が読みます。",
+      forget: "このメールボックスを消す",
+      forgetAgain: "もう一度押すと完全に消えます",
+      forgotten: "メールボックスとメッセージを消しました。",
+    },
+    th: {
+      haveCode: "ฉันมีรหัส",
+      codeLabel: "รหัสตอบกลับ (ตัวเลข 16 หลัก)",
+      open: "เปิด",
+      close: "ปิด",
+      title: "กล่องข้อความของคุณ",
+      empty: "ยังไม่มีคำตอบ กลับมาดูใหม่ภายหลังด้วยรหัสเดิม",
+      notFound: "ไม่พบกล่องข้อความของรหัสนี้ กรุณาตรวจตัวเลขอีกครั้ง กล่องข้อความจะถูกลบ 30 วันหลังข้อความล่าสุด",
+      badCode: "รหัสตอบกลับมีตัวเลข 16 หลัก",
+      tooMany: "ลองหลายครั้งเกินไป กรุณารอ {n} วินาที",
+      failed: "ทำไม่สำเร็จ กรุณาลองใหม่ภายหลัง",
+      ngo: "องค์กร",
+      answerLabel: "คำตอบของคุณ",
+      sendAnswer: "ส่งคำตอบ",
+      sent: "ส่งแล้ว องค์กรจะอ่านข้อความนี้",
+      forget: "ลบกล่องข้อความนี้",
+      forgetAgain: "แตะอีกครั้งเพื่อลบถาวร",
+      forgotten: "ลบกล่องข้อความและข้อความทั้งหมดแล้ว",
+    },
+    tl: {
+      haveCode: "May code ako",
+      codeLabel: "Ang reply code mo (16 na numero)",
+      open: "Buksan",
+      close: "Isara",
+      title: "Ang mailbox mo",
+      empty: "Wala pang sagot. Bumalik ka mamaya gamit ang parehong code.",
+      notFound: "Walang mailbox para sa code na ito. Suriin ang mga numero. Binubura ang mailbox 30 araw pagkatapos ng huling mensahe.",
+      badCode: "May 16 na numero ang reply code.",
+      tooMany: "Masyadong maraming subok. Maghintay ng {n} segundo.",
+      failed: "Hindi ito gumana. Subukan ulit mamaya.",
+      ngo: "Organisasyon",
+      answerLabel: "Ang sagot mo",
+      sendAnswer: "Ipadala ang sagot",
+      sent: "Naipadala na. Babasahin ito ng organisasyon.",
+      forget: "Burahin ang mailbox na ito",
+      forgetAgain: "Pindutin ulit para tuluyang burahin",
+      forgotten: "Nabura na ang mailbox at ang mga mensahe nito.",
+    },
+    es: {
+      haveCode: "Tengo un código",
+      codeLabel: "Tu código de respuesta (16 cifras)",
+      open: "Abrir",
+      close: "Cerrar",
+      title: "Tu buzón",
+      empty: "Todavía no hay respuesta. Vuelve más tarde con el mismo código.",
+      notFound: "No hay buzón para este código. Revisa las cifras. Un buzón se borra 30 días después de su último mensaje.",
+      badCode: "Un código de respuesta tiene 16 cifras.",
+      tooMany: "Demasiados intentos. Espera {n} segundos.",
+      failed: "No funcionó. Inténtalo de nuevo más tarde.",
+      ngo: "Organización",
+      answerLabel: "Tu respuesta",
+      sendAnswer: "Enviar respuesta",
+      sent: "Enviado. La organización lo leerá.",
+      forget: "Borrar este buzón",
+      forgetAgain: "Toca otra vez para borrarlo para siempre",
+      forgotten: "El buzón y sus mensajes están borrados.",
+    },
+  };
+
+  function mt(key) {
+    return (MAILBOX_STRINGS[uiLanguage()] || MAILBOX_STRINGS.en)[key];
+  }
+
+  // The code lives in this variable while the mailbox is open, and nowhere else: not in
+  // the page's text, not in storage, not in a URL. Closing, the quick exit or leaving the
+  // page forgets it.
+  let mailboxCode = null;
+  let mailboxView = null;
+
+  function closeMailbox() {
+    mailboxCode = null;
+    if (mailboxView !== null) mailboxView.remove();
+    mailboxView = null;
+  }
+
+  function build(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // When it was sent, in Japan time, as her phone writes dates in her language.
+  function sentAt(iso) {
+    const when = new Date(iso);
+    if (!iso || Number.isNaN(when.getTime())) return "";
+    const options = {
+      timeZone: "Asia/Tokyo",
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    };
+    try {
+      return new Intl.DateTimeFormat(uiLanguage(), options).format(when);
+    } catch {
+      return iso;
+    }
+  }
+
+  function mailboxMessage(list, message) {
+    const mine = message.from === "you";
+    const item = build("li", `msg ${mine ? "me" : "bot"}`);
+    const who = mine ? t("you") : mt("ngo");
+    const when = sentAt(message.sent_at);
+    const label = build("span", "mailbox-from", when ? `${who} · ${when}` : who);
+    item.append(label, document.createElement("br"));
+    if (mine) item.append(message.text);
+    else appendWithLinks(item, message.text);
+    list.append(item);
+  }
+
+  async function mailboxCall(path, body) {
+    try {
+      const response = await fetch(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        cache: "no-store",
+        credentials: "omit",
+        referrerPolicy: "no-referrer",
+      });
+      const data = await response.json().catch(() => null);
+      return { status: response.status, data, retry: response.headers.get("Retry-After") };
+    } catch {
+      return { status: 0, data: null, retry: null };
+    }
+  }
+
+  function problem(answer) {
+    if (answer.status === 404) return mt("notFound");
+    if (answer.status === 422) return mt("badCode");
+    if (answer.status === 429) {
+      const wait = Number.parseInt(answer.retry || "60", 10);
+      return mt("tooMany").replace("{n}", String(Number.isFinite(wait) ? wait : 60));
+    }
+    return mt("failed");
+  }
+
+  function showMailbox(messages) {
+    const view = mailboxView;
+    view.replaceChildren(build("p", "mailbox-title", mt("title")));
+    const list = build("ol", "mailbox-messages");
+    for (const message of messages) {
+      if (message && typeof message.text === "string") mailboxMessage(list, message);
+    }
+    view.append(list);
+    const empty = build("p", "mailbox-note", messages.length === 0 ? mt("empty") : "");
+    empty.setAttribute("role", "status");
+    view.append(empty);
+
+    const form = build("form", "mailbox-answer");
+    form.autocomplete = "off";
+    const label = build("label", "", mt("answerLabel"));
+    label.htmlFor = "mailbox-text";
+    const text = build("textarea");
+    text.id = "mailbox-text";
+    text.rows = 2;
+    text.maxLength = 2000;
+    text.spellcheck = false;
+    text.setAttribute("autocomplete", "off");
+    text.required = true;
+    const sendIt = build("button", "", mt("sendAnswer"));
+    sendIt.type = "submit";
+    form.append(label, text, sendIt);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const answer = text.value.trim();
+      if (!answer || mailboxCode === null) return;
+      const sent = await mailboxCall("/api/mailbox/reply", {
+        code: mailboxCode,
+        text: clean(answer),
+        language: picker.value || replyLanguage || null,
+      });
+      if (mailboxView !== view) return; // closed or left meanwhile
+      if (sent.status === 202) {
+        text.value = "";
+        mailboxMessage(list, { from: "you", text: answer, sent_at: "" });
+        empty.textContent = mt("sent");
+      } else {
+        empty.textContent = problem(sent);
+      }
+    });
+    view.append(form);
+
+    const actions = build("p", "mailbox-actions");
+    const forgetIt = build("button", "mailbox-forget", mt("forget"));
+    forgetIt.type = "button";
+    let armed = false;
+    forgetIt.addEventListener("click", async () => {
+      // Two taps: a reply deleted by mistake cannot be brought back.
+      if (!armed) {
+        armed = true;
+        forgetIt.textContent = mt("forgetAgain");
+        return;
+      }
+      const gone = await mailboxCall("/api/mailbox/forget", { code: mailboxCode });
+      if (mailboxView !== view) return;
+      if (gone.status === 200 || gone.status === 404) {
+        closeMailbox();
+        const note = build("li", "msg bot", mt("forgotten"));
+        log.append(note);
+        scrollDown();
+      } else {
+        empty.textContent = problem(gone);
+      }
+    });
+    const closeIt = build("button", "", mt("close"));
+    closeIt.type = "button";
+    closeIt.addEventListener("click", closeMailbox);
+    actions.append(forgetIt, " ", closeIt);
+    view.append(actions);
+    scrollDown();
+  }
+
+  function openMailboxForm() {
+    closeMailbox();
+    const view = build("li", "mailbox");
+    mailboxView = view;
+    const form = build("form", "mailbox-open");
+    form.autocomplete = "off";
+    const label = build("label", "", mt("codeLabel"));
+    label.htmlFor = "mailbox-code";
+    const input = build("input");
+    input.id = "mailbox-code";
+    input.type = "text";
+    input.inputMode = "numeric";
+    input.maxLength = 64;
+    input.spellcheck = false;
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("autocorrect", "off");
+    input.required = true;
+    const openIt = build("button", "", mt("open"));
+    openIt.type = "submit";
+    const closeIt = build("button", "", mt("close"));
+    closeIt.type = "button";
+    closeIt.addEventListener("click", closeMailbox);
+    const note = build("p", "mailbox-note");
+    note.setAttribute("role", "status");
+    form.append(label, input, openIt, " ", closeIt, note);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const code = input.value;
+      if (!code.trim()) return;
+      openIt.disabled = true;
+      const answer = await mailboxCall("/api/mailbox", {
+        code,
+        language: picker.value || replyLanguage || null,
+      });
+      openIt.disabled = false;
+      if (mailboxView !== view) return;
+      if (answer.status === 200 && answer.data && Array.isArray(answer.data.messages)) {
+        input.value = "";
+        mailboxCode = code;
+        showMailbox(answer.data.messages);
+      } else {
+        note.textContent = problem(answer);
+      }
+    });
+    view.append(form);
+    log.append(view);
+    scrollDown();
+    input.focus();
+  }
 
   function cardText(language, key) {
     return (CARD_STRINGS[language] || CARD_STRINGS.en)[key];
@@ -660,12 +971,14 @@
   });
 
   picker.addEventListener("change", applyLanguage);
+  byId("have-code").addEventListener("click", openMailboxForm);
   exitLink.addEventListener("click", quickExit);
   document.addEventListener("keydown", onKeyDown, true);
   // Leaving by any other way (reload, a typed address) also forgets the conversation,
   // and a page brought back from the back/forward cache comes back without it.
   window.addEventListener("pagehide", () => {
     forget();
+    closeMailbox();
     if (leaving) return;
     for (const item of [...log.children]) {
       if (!item.classList.contains("note")) item.remove();

@@ -17,11 +17,14 @@ def test_a_conversation_in_english_then_japanese_without_reload(
 ) -> None:
     page.goto(gateway.url)
     expect(page).to_have_title("Chat")
-    # Keyboard only: the quick exit comes first, then the language, the message box, Send.
+    # Keyboard only: the quick exit comes first, then the language, "I have a code" (in the
+    # notes above the conversation, where it is seen), the message box, Send.
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Exit this page")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("combobox", name="Language")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="I have a code")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("textbox", name="Message")).to_be_focused()
     page.keyboard.press("Tab")

@@ -44,6 +44,9 @@ class NgoReceiver:
     public_key: Path
     signing_key: Path
     signing_public_key: Path
+    # The NGO's own Ed25519 pair: it signs replies to a reply code; the gateway pins the public.
+    ngo_signing_key: Path
+    ngo_signing_public_key: Path
     port: int
     inbox: Path
     running: Receiver | None = None
@@ -69,15 +72,19 @@ class NgoReceiver:
 
 @pytest.fixture(scope="session")
 def ngo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NgoReceiver]:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
     from kakekomi_ngo.keys import (
         generate_ngo_key,
         load_or_create_signing_key,
         signing_public_key_path,
-        write_ngo_key_pair,
+        write_ngo_keys,
     )
 
     workdir = tmp_path_factory.mktemp("ngo")
-    private_key, public_key = write_ngo_key_pair(workdir / "keys", generate_ngo_key())
+    private_key, public_key, ngo_signing, ngo_signing_public = write_ngo_keys(
+        workdir / "keys", generate_ngo_key(), ed25519.Ed25519PrivateKey.generate()
+    )
     signing_key = workdir / "our-signing-key.pem"
     load_or_create_signing_key(signing_key)
     receiver = NgoReceiver(
@@ -85,6 +92,8 @@ def ngo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NgoReceiver]:
         public_key,
         signing_key,
         signing_public_key_path(signing_key),
+        ngo_signing,
+        ngo_signing_public,
         free_port(),
         workdir / "inbox",
     )
@@ -129,6 +138,7 @@ def start_stack(workdir: Path, model: Path, ngo: NgoReceiver) -> RunningStack:
         "KAKEKOMI_NGO_URL": ngo.url,
         "KAKEKOMI_NGO_PUBLIC_KEY": str(ngo.public_key),
         "KAKEKOMI_SIGNING_KEY": str(ngo.signing_key),
+        "KAKEKOMI_NGO_SIGNING_PUBLIC_KEY": str(ngo.ngo_signing_public_key),
         # Short retries, so that a receiver started later gets its handoff within the test.
         "KAKEKOMI_RETRY_SCHEDULE": "1,1,1,2,2,2,3,3,3,3,5,5,5,5,5,5,5,5,5,5",
         # Every test talks from 127.0.0.1: one client, far more than 30 messages a minute.

@@ -28,6 +28,8 @@ def ask_for_help(stack: RunningStack, text: str, language: str) -> str:
     assert {b["payload"] for b in body["messages"][-1]["buttons"]} == {"/affirm", "/deny"}
     asked = stack.chat("/affirm", session=body["session"]).json()
     assert [m["text"] for m in asked["messages"]] == [answers()["utter_ask_contact"][language]]
+    # A contact, a reply code instead of one, or nothing.
+    assert {b["payload"] for b in asked["messages"][0]["buttons"]} == {"/reply_code", "/deny"}
     return body["session"]
 
 

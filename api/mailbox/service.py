@@ -27,6 +27,7 @@ from kakekomi_ngo.protocol import MalformedRequest
 from kakekomi_ngo.replies import (
     ReplyTarget,
     encode_public_key,
+    new_message_id,
     open_message,
     seal_message,
 )
@@ -152,10 +153,11 @@ class MailboxService:
             kind="follow_up",
         )
         await self._escalation.submit(handoff)
-        sealed = seal_message(keys.public_key, keys.mailbox, handoff["id"], text)
-        await self._store.add(
-            keys.mailbox, handoff["id"], "you", sealed, self._clock(), self._cutoff()
-        )
+        # Her copy gets an id of its own: the follow-up's id appears in the outbox's log
+        # lines (to the second), and must not date a row of her mailbox.
+        copy_id = new_message_id()
+        sealed = seal_message(keys.public_key, keys.mailbox, copy_id, text)
+        await self._store.add(keys.mailbox, copy_id, "you", sealed, self._clock(), self._cutoff())
         return True
 
     async def forget(self, keys: MailboxKeys) -> bool:

@@ -98,6 +98,9 @@ def test_code_reply_read_answer_forget(make_setup, engine: str | None, rasa: Fak
         for path in files_under(setup.folder):
             assert secret not in path.read_bytes(), path
     assert target["mailbox"].encode() not in log
+    # Her copy is stored under an id of its own: the outbox's log lines (escalation.queued
+    # id=…, to the second) name the follow-up, and must not date a row of her mailbox.
+    assert follow_up["id"].encode() not in database
 
     forgotten = setup.post("/api/mailbox/forget", {"code": code})
     assert (forgotten.status_code, forgotten.json()) == (200, {"status": "forgotten"})

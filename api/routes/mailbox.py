@@ -4,6 +4,11 @@ Each takes her code in the body (never in a URL, which proxies log). A malformed
 422 that costs nothing; a well-formed one is counted against her client and against
 everyone together (429 past either), then costs one scrypt, so that an unknown code's 404
 comes after the same work as a known one's answer. Nothing here is logged.
+
+No secret is ever compared as a string: a code is never stored, so it is never compared with
+anything; the database is asked for the mailbox id that scrypt derived, and how long that
+lookup takes tells nothing about the code (finding a code for an id is the scrypt preimage).
+The NGO's replies are checked by Ed25519 verification, not by comparing bytes.
 """
 
 from __future__ import annotations

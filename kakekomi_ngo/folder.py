@@ -18,14 +18,11 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from kakekomi_ngo.files import PRIVATE_FILE_MODE, atomic_write, ensure_private_dir
 from kakekomi_ngo.protocol import MalformedRequest, is_valid_id
-from kakekomi_ngo.replies import ReplyTarget, is_mailbox_id, reply_target
-
-if TYPE_CHECKING:
-    from kakekomi_ngo.send import SealedReply
+from kakekomi_ngo.replies import ReplyTarget, SealedReply, is_mailbox_id, reply_target
 
 SENT_DIR: Final = "sent"
 HANDLED_DIR: Final = "handled"

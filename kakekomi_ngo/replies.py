@@ -15,6 +15,7 @@ import binascii
 import json
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, TypedDict
 
@@ -42,6 +43,17 @@ class ReplyTarget(TypedDict):
 
     mailbox: str
     public_key: str
+
+
+@dataclass(frozen=True)
+class SealedReply:
+    """One reply ready to POST: its id, the exact body bytes, and what it said."""
+
+    id: str
+    mailbox: str
+    text: str
+    sent_at: str
+    body: bytes
 
 
 class MailboxMessage(TypedDict):

@@ -19,7 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from kakekomi_ngo.folder import Case, NgoFolder
 from kakekomi_ngo.protocol import sign_headers
-from kakekomi_ngo.replies import ReplyTarget, make_reply, minute_now, new_message_id
+from kakekomi_ngo.replies import (
+    ReplyTarget,
+    SealedReply,
+    make_reply,
+    minute_now,
+    new_message_id,
+)
 
 # Characters one reply may have: three bytes each (Thai), sealed and in base64, it stays
 # well under the 64 KiB the gateway takes.
@@ -34,17 +40,6 @@ RETRY_PAUSES: Final = (1.0, 3.0)
 
 class GatewayUrlError(ValueError):
     """The gateway URL is not https (or http to this machine)."""
-
-
-@dataclass(frozen=True)
-class SealedReply:
-    """One reply ready to POST: its id, the exact body bytes, and what it said."""
-
-    id: str
-    mailbox: str
-    text: str
-    sent_at: str
-    body: bytes
 
 
 def check_text(text: str) -> str:

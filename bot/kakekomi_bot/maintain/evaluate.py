@@ -33,7 +33,7 @@ MIN_HELP_RECALL = 0.97
 MAX_FALSE_ACCEPT = 0.10
 MAX_FALSE_EMERGENCY = 0.01
 # Targets the model does not meet yet, each held just above where it was measured (model
-# kakekomi-config-c2cfcdaf89816be6, `make test-nlu`) so that it cannot get worse unnoticed.
+# kakekomi-config-f84be792b01ffbc8, `make test-nlu`) so that it cannot get worse unnoticed.
 # The report and `make test` print every one as missed; delete a line once it is met, and
 # never raise one to let a worse model through. DangerGuard negatives are sentences that
 # contain a danger word and are not about danger ("死ぬほど眠い"): 6-12% are still answered

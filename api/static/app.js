@@ -101,6 +101,24 @@
       you: "Tú",
       bot: "Asistente",
     },
+    zh: {
+      exit: "离开这个页面",
+      language: "语言",
+      message: "消息",
+      placeholder: "在这里写…",
+      send: "发送",
+      intro: "用你自己的语言，什么都可以问。不用说你的名字。",
+      leave: "要马上离开：点“离开这个页面”，或者按3次Esc键。",
+      trace:
+        "这个页面不会在你的手机上留下任何东西，但浏览器的历史记录里可能会有这个网站。" +
+        "用无痕（隐私）窗口就不会留下记录。",
+      escMore: ["再按2次Esc就离开", "再按1次Esc就离开"],
+      waiting: "正在等回复…",
+      offline: "现在连不上网。如果你有危险，请打电话：",
+      tooMany: "消息太多了。请等{n}秒。如果你有危险，请打电话：",
+      you: "你",
+      bot: "助手",
+    },
   };
   const REQUEST_TIMEOUT_MS = 25000; // longer than the gateway's own wait on the assistant
   const ESC_PRESSES = 3;
@@ -370,6 +388,19 @@
       more: "y otros",
       unconfirmed: "* Aún sin confirmar por una organización: compruébalo",
       listen: "Leer en voz alta",
+    },
+    zh: {
+      call: "打电话",
+      web: "网页",
+      open: "现在可以联系",
+      until: "到{t}",
+      closed: "现在不在服务时间",
+      opens: "{t}开始",
+      unknown: "服务时间不清楚",
+      speaks: "可用语言：",
+      more: "等",
+      unconfirmed: "* 还没有经过合作团体确认，请先核实",
+      listen: "朗读",
     },
   };
 

@@ -1,4 +1,4 @@
-"""Conversations through /api/chat on the real stack, in all five languages."""
+"""Conversations through /api/chat on the real stack, in every language."""
 
 from __future__ import annotations
 
@@ -59,11 +59,21 @@ QUESTIONS = {
         "ask_debt": "el que me trajo dice que le debo 3 millones de yenes y me lo quitan del sueldo",
         "ask_shelter": "me escape y no tengo donde dormir esta noche",
     },
+    "zh": {
+        "ask_rights": "社长扣着我的护照 工资也三个月没给了 这样合法吗",
+        "ask_visa": "在留卡过期半年了 去找警察的话会被遣返吗",
+        "ask_debt": "中介说我还欠他们八十万日元 每个月从工资里扣",
+        "ask_shelter": "我从会社跑出来了 今晚没地方睡 有安全的地方吗",
+    },
 }
 CASES = [
     (lang, intent, text) for lang, topics in QUESTIONS.items() for intent, text in topics.items()
 ]
-SCRIPT = {"th": re.compile(r"[\u0E00-\u0E7F]"), "ja": re.compile(r"[\u3040-\u30FF\u4E00-\u9FFF]")}
+SCRIPT = {
+    "th": re.compile(r"[\u0E00-\u0E7F]"),
+    "ja": re.compile(r"[\u3040-\u30FF\u4E00-\u9FFF]"),
+    "zh": re.compile(r"[\u4E00-\u9FFF]"),
+}
 
 
 @pytest.mark.parametrize(("language", "intent", "text"), CASES)
@@ -82,6 +92,8 @@ def test_answers_each_topic_in_the_persons_language(
     assert messages[-1] == answers()["utter_contacts_check"][language]
     if language in SCRIPT:
         assert SCRIPT[language].search(messages[0])
+    if language == "zh":  # Chinese, not the Japanese answer: no kana
+        assert not re.search(r"[\u3040-\u30FF]", messages[0])
 
 
 @pytest.mark.parametrize(
@@ -92,6 +104,7 @@ def test_answers_each_topic_in_the_persons_language(
         ("th", "เขากำลังมา มีมีดด้วย ช่วยด้วย"),
         ("tl", "papunta na siya dito, papatayin daw ako"),
         ("es", "ya viene para aca y me dijo que me va a matar"),
+        ("zh", "他拿着刀在门外 说要杀了我 快来人"),
     ],
 )
 def test_danger_gets_110_and_119_before_anything_else(

@@ -95,6 +95,11 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         return {
             # L2 penalty: larger generalises more and fits the training data less.
             "alpha": 1e-5,
+            # When set, `alpha` is the penalty for this many training examples and scales
+            # with 1/(number of examples): the loss is a mean over every example, so a fixed
+            # penalty weighs more on each language's share as other languages are added,
+            # flattening its weights and confidences (none: `alpha` as it stands).
+            "alpha_examples": None,
             "epochs": 50,
             "random_seed": 42,
             "ranking_length": 10,
@@ -141,7 +146,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         idf = np.log((1 + counts.shape[0]) / (1 + in_documents)) + 1.0
         model = SGDClassifier(
             loss="log_loss",
-            alpha=self._config["alpha"],
+            alpha=self._alpha(len(examples)),
             max_iter=self._config["epochs"],
             class_weight=self._class_weights(intents),
             random_state=self._config["random_seed"],
@@ -156,6 +161,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / _FILE, **self._arrays)
         return self._resource
+
+    def _alpha(self, examples: int) -> float:
+        """The L2 penalty for this many training examples (see `alpha_examples`)."""
+        alpha = float(self._config["alpha"])
+        reference = self._config["alpha_examples"]
+        return alpha * reference / examples if reference else alpha
 
     def _class_weights(self, intents: list[str]) -> dict[str, float]:
         """Balanced weights (rare intents count as much as common ones), out_of_scope raised."""

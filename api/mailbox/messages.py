@@ -48,6 +48,12 @@ CODE_MESSAGES: Final[dict[Language, str]] = {
         "Cualquiera que tenga este código puede leer la respuesta, así que no se lo enseñes a "
         "nadie. No se puede volver a mostrar."
     ),
+    "zh": (
+        "你的回复码：{code}\n"
+        "请把它写在安全的地方，或者记住它。这是看到团体回复的唯一办法：以后再打开这个页面，"
+        "点“我有回复码”，然后输入它。任何人拿到这个码都能看到回复，所以不要给别人看。"
+        "这个码不会再显示第二次。"
+    ),
 }
 
 

@@ -39,6 +39,7 @@ def test_weekday_afternoon_the_line_in_her_language_comes_first() -> None:
         "houterasu",  # open, Thai
         "police",  # open
         "tokyo_police_english",  # open
+        "otit_chinese",  # open (Mon, Wed, Fri 11–19), in Chinese
         "labour_hotline",  # opens at 17:00
     ]
     houterasu = by_id("ask_rights", "th", WEEKDAY_AFTERNOON)["houterasu"]
@@ -58,7 +59,8 @@ def test_sunday_night_only_lines_open_now_lead_and_closed_ones_say_when_they_ope
         "police",
         "tokyo_police_english",
         "houterasu",  # closed, but in Thai
-        "labour_hotline",
+        "otit_chinese",  # closed, a phone
+        "labour_hotline",  # closed, no phone
     ]
     houterasu = by_id("ask_rights", "th", SUNDAY_NIGHT)["houterasu"]
     assert (houterasu["status"], houterasu["opens_at"]) == (
@@ -78,6 +80,7 @@ def test_on_a_public_holiday_weekday_lines_are_closed_and_holiday_hours_apply() 
         "tokyo_police_english",
         "labour_hotline",
         "houterasu",
+        "otit_chinese",  # its Monday slot does not list holidays
     ]
 
 
@@ -113,6 +116,14 @@ def test_unknown_hours_stay_unknown() -> None:
     assert (embassy["status"], embassy["opens_at"], embassy["hours"]) == ("unknown", None, None)
 
 
+def test_in_chinese_the_lines_that_speak_it_lead_and_otit_says_when_it_opens() -> None:
+    assert ids("ask_rights", "zh", WEEKDAY_AFTERNOON)[:2] == ["houterasu", "otit_chinese"]
+    otit = by_id("ask_rights", "zh", SUNDAY_NIGHT)["otit_chinese"]
+    assert (otit["status"], otit["opens_at"]) == ("closed", "2026-12-07T11:00:00+09:00")
+    assert otit["speaks_your_language"] is True
+    assert otit["helps_with"] == "工作和工资问题"
+
+
 @pytest.mark.parametrize("now", [WEEKDAY_AFTERNOON, SUNDAY_NIGHT, HOLIDAY])
 @pytest.mark.parametrize("language", directory.LANGUAGES)
 def test_in_an_emergency_110_then_119_lead(now: datetime.datetime, language: str) -> None:
@@ -141,7 +152,7 @@ def test_the_action_sends_the_cards_beside_the_text_at_its_clock() -> None:
     asyncio.run(action.run(dispatcher, tracker("ask_rights", "th"), {}))
     first = dispatcher.messages[0]
     sent = [card["id"] for card in first["custom"]["contacts"]]
-    assert sent == ["police", "tokyo_police_english", "houterasu", "labour_hotline"]
+    assert sent == ["police", "tokyo_police_english", "houterasu", "otit_chinese", "labour_hotline"]
     # The text lists the same contacts in the same order.
     lines = [line for line in first["text"].splitlines() if not line.startswith(" ")]
     assert lines[0].startswith("ตำรวจ (เหตุฉุกเฉิน): 110")

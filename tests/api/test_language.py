@@ -78,6 +78,18 @@ CASES: list[tuple[str, str | None]] = [
     ("ayudenme por favor", "es"),
     ("quiero volver a colombia, no tengo pasaporte", "es"),
     ("señora, me siento mal", "es"),
+    # Chinese (simplified, some traditional), with the Japanese words workers pick up
+    ("社长扣着我的护照不给", "zh"),
+    ("工资三个月没发了", "zh"),
+    ("我想回国 没有护照", "zh"),
+    ("你好 在吗", "zh"),
+    ("签证过期了怎么办", "zh"),
+    ("中介费还欠十万", "zh"),
+    ("今晚没地方睡", "zh"),
+    ("这个是匿名的吗", "zh"),
+    ("我是實習生 會社不給工資", "zh"),
+    ("overstay了 会被抓吗", "zh"),
+    ("在留卡过期了", "zh"),
     # No clear signal
     ("ok", None),
     ("/affirm", None),

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from kakekomi_bot.maintain import paths, validate
 
+from kakekomi_common.languages import CODES
+
 DOMAIN = """\
 version: "3.1"
 intents: [greet, request_help]
@@ -69,7 +71,7 @@ def test_a_response_without_a_variation_for_a_language_is_named(project: Path) -
 
 
 def test_a_directory_entry_without_source_or_date_is_named(tmp_path: Path) -> None:
-    names = "{en: A, ja: A, th: A, tl: A, es: A}"
+    names = "{" + ", ".join(f"{code}: A" for code in CODES) + "}"
     entry = f"id: %s\n    kind: legal\n    name: {names}\n    topics: [ask_rights]\n"
     entry += "    partner_confirmed: false\n"
     checked = "    source: https://example.org\n    verified: 2026-11-25\n"
@@ -87,8 +89,7 @@ def test_a_directory_entry_without_source_or_date_is_named(tmp_path: Path) -> No
         "directory entry 'no_source' lacks source",
         "directory entry 'bad_date': verified is not a YYYY-MM-DD date",
         "directory entry 'bad_hours': a slot must end after it starts (17:00–09:00)",
-        "directory entry 'no_label' lacks kinds.shelter.en, kinds.shelter.ja, "
-        "kinds.shelter.th, kinds.shelter.tl, kinds.shelter.es",
+        "directory entry 'no_label' lacks " + ", ".join(f"kinds.shelter.{code}" for code in CODES),
     ]
 
 

@@ -17,14 +17,16 @@ GREETING = {
     "th": "ฉันอยู่ที่นี่เพื่อช่วย ถามเรื่องวีซ่า พาสปอร์ต หรือที่พักที่ปลอดภัยได้",
     "tl": "Nandito ako para tumulong. Magtanong tungkol sa visa, pasaporte o ligtas na lugar.",
     "es": "Estoy aquí para ayudar. Pregunta por tu visa, tu pasaporte o un lugar seguro.",
+    "zh": "我在这里帮你。可以问签证、护照或者安全的住处。",
 }
-VISA_BUTTON = {"en": "Visa", "ja": "ビザ", "th": "วีซ่า", "tl": "Visa", "es": "Visa"}
+VISA_BUTTON = {"en": "Visa", "ja": "ビザ", "th": "วีซ่า", "tl": "Visa", "es": "Visa", "zh": "签证"}
 VISA_ANSWER = {
     "en": "Your visa is yours: an employer may not keep your passport.",
     "ja": "在留カードとパスポートはあなたのものです。雇い主が預かることはできません。",
     "th": "พาสปอร์ตเป็นของคุณ นายจ้างยึดไว้ไม่ได้",
     "tl": "Iyo ang pasaporte mo: hindi ito puwedeng itago ng amo.",
     "es": "Tu pasaporte es tuyo: el empleador no puede quedárselo.",
+    "zh": "护照是你自己的：雇主不能扣着。",
 }
 
 # HTML and script injection as Rasa might relay it (from a poisoned answer or an echo).
@@ -89,6 +91,7 @@ PASSPORT = {
     "th": "นายจ้างยึดพาสปอร์ตไว้",
     "tl": "kinuha ng amo ang pasaporte ko",
     "es": "mi jefe me quitó el pasaporte",
+    "zh": "老板把我的护照拿走了",
 }
 DANGER = "he is at the door with a knife"
 EMBASSY = "where is my embassy"
@@ -98,6 +101,7 @@ CHECK = {
     "th": "กรุณาตรวจสอบเบอร์เหล่านี้",
     "tl": "Pakisuri ang mga numerong ito.",
     "es": "Comprueba estos números.",
+    "zh": "请核实这些号码。",
 }
 
 

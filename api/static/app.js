@@ -501,6 +501,25 @@
       forgetAgain: "Toca otra vez para borrarlo para siempre",
       forgotten: "El buzón y sus mensajes están borrados.",
     },
+    zh: {
+      haveCode: "我有回复码",
+      codeLabel: "你的回复码（16位数字）",
+      open: "打开",
+      close: "关闭",
+      title: "你的信箱",
+      empty: "还没有回复。以后用同一个码再来看。",
+      notFound: "这个码没有对应的信箱。请检查数字。信箱在最后一条消息30天后会删除。",
+      badCode: "回复码是16位数字。",
+      tooMany: "试的次数太多了。请等{n}秒。",
+      failed: "没有成功。请稍后再试。",
+      ngo: "支援团体",
+      answerLabel: "你的回复",
+      sendAnswer: "发送回复",
+      sent: "已发送。支援团体会看到。",
+      forget: "删除这个信箱",
+      forgetAgain: "再点一次就彻底删除",
+      forgotten: "信箱和里面的消息都已删除。",
+    },
   };
 
   function mt(key) {

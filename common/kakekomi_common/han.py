@@ -22,10 +22,6 @@ _JAPANESE_COMPOUNDS: Final = (
     "身体的", "経済的", "具体的", "暴力的", "我慢", "了解", "終了", "完了", "是非",
     "被害", "不法", "不安", "不当", "都合", "過去", "来日", "来週", "来月", "多分",
 )  # fmt: skip
-# Points a text needs, and a lead over the Japanese signs, to be called Chinese.
-_MIN_CHINESE: Final = 2
-
-
 def _encodes(char: str, encoding: str) -> bool:
     try:
         char.encode(encoding)
@@ -65,7 +61,9 @@ def han_language(text: str) -> Literal["zh", "ja"] | None:
         zh, ja = _points(char)
         chinese += zh
         japanese += ja
-    if chinese >= _MIN_CHINESE and chinese > japanese:
+    # One Chinese word in Han with no Japanese sign at all ("救救我", "好的") is Chinese: a
+    # Japanese writer almost always adds kana; a first cry for help must not get Japanese.
+    if chinese > japanese:
         return "zh"
     if japanese:
         return "ja"

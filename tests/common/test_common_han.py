@@ -17,6 +17,9 @@ CASES: list[tuple[str, str | None]] = [
     # Traditional Chinese
     ("我的護照被老闆拿走了", "zh"),
     ("請幫幫我", "zh"),
+    # One Chinese word and no Japanese sign: a first "save me" or "ok" is Chinese
+    ("救救我", "zh"),
+    ("好的", "zh"),
     # Chinese with the Japanese words workers pick up (katakana says nothing)
     ("在留カード被社长拿走了", "zh"),
     ("组合的人不管我们", "zh"),

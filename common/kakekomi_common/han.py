@@ -22,6 +22,8 @@ _JAPANESE_COMPOUNDS: Final = (
     "身体的", "経済的", "具体的", "暴力的", "我慢", "了解", "終了", "完了", "是非",
     "被害", "不法", "不安", "不当", "都合", "過去", "来日", "来週", "来月", "多分",
 )  # fmt: skip
+
+
 def _encodes(char: str, encoding: str) -> bool:
     try:
         char.encode(encoding)

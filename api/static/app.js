@@ -118,6 +118,23 @@
       tooMany: "消息太多了。请等{n}秒。如果你有危险，请打电话：",
       you: "你",
       bot: "助手",
+    vi: {
+      exit: "Thoát khỏi trang này",
+      language: "Ngôn ngữ",
+      message: "Tin nhắn",
+      placeholder: "Viết ở đây…",
+      send: "Gửi",
+      intro: "Hỏi bất cứ điều gì, bằng tiếng Việt. Bạn không cần cho biết tên.",
+      leave: "Muốn rời nhanh: chạm “Thoát khỏi trang này” hoặc bấm Esc 3 lần.",
+      trace:
+        "Trang này không lưu gì trên điện thoại của bạn, nhưng lịch sử trình duyệt có thể hiện " +
+        "trang này. Cửa sổ ẩn danh (riêng tư) không để lại lịch sử.",
+      escMore: ["Bấm Esc thêm 2 lần để thoát", "Bấm Esc thêm 1 lần để thoát"],
+      waiting: "Đang chờ trả lời…",
+      offline: "Hiện không có kết nối. Nếu bạn đang gặp nguy hiểm, hãy gọi:",
+      tooMany: "Bạn gửi quá nhiều tin nhắn. Hãy chờ {n} giây. Nếu bạn đang gặp nguy hiểm, hãy gọi:",
+      you: "Bạn",
+      bot: "Trợ lý",
     },
   };
   const REQUEST_TIMEOUT_MS = 25000; // longer than the gateway's own wait on the assistant
@@ -401,6 +418,18 @@
       more: "等",
       unconfirmed: "* 还没有经过合作团体确认，请先核实",
       listen: "朗读",
+    vi: {
+      call: "Gọi",
+      web: "Trang web",
+      open: "Đang mở",
+      until: "đến {t}",
+      closed: "Hiện đã đóng",
+      opens: "mở lúc {t}",
+      unknown: "Chưa rõ giờ làm việc",
+      speaks: "Trả lời bằng:",
+      more: "và các tiếng khác",
+      unconfirmed: "* Đối tác chưa xác nhận: hãy kiểm tra lại",
+      listen: "Đọc to",
     },
   };
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import unicodedata
 from typing import Any
 
 import regex
@@ -30,7 +31,8 @@ _UNSPACED = regex.compile(r"[\p{Thai}\p{Hiragana}\p{Katakana}\p{Han}]")
 def compile_terms(terms: list[str]) -> regex.Pattern[str] | None:
     """One case-insensitive pattern matching any of the terms."""
     parts = []
-    for term in sorted({t.strip().lower() for t in terms if t.strip()}, key=len, reverse=True):
+    composed = {unicodedata.normalize("NFC", t.strip().lower()) for t in terms if t.strip()}
+    for term in sorted(composed, key=len, reverse=True):
         escaped = regex.escape(term)
         parts.append(escaped if _UNSPACED.search(term) else rf"(?<!\w){escaped}(?!\w)")
     return regex.compile("|".join(parts), regex.IGNORECASE) if parts else None
@@ -143,8 +145,11 @@ class DangerGuard(GraphComponent):
 
     def matching_lookup(self, text: str) -> str | None:
         """The first lookup table (danger before help cues) with a term in the text."""
+        # Vietnamese keyboards may send tone marks as combining characters (NFD); the
+        # terms are composed (NFC), so the text must be too or "cứu em" would not match.
+        composed = unicodedata.normalize("NFC", text or "")
         for name, pattern in self._patterns.items():
-            if pattern and pattern.search(text or ""):
+            if pattern and pattern.search(composed):
                 return name
         return None
 

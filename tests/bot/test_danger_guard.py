@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from kakekomi_bot.danger_guard import DangerGuard, compile_terms
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -229,6 +231,8 @@ HARMLESS = [
     "parating na sila galing osaka, saan kami kakain ng ramen",
     "mi tía me mata si no llego a su cumpleaños, qué flores le llevo",
     "ya vienen las vacaciones de verano, playas bonitas cerca de tokio",
+    "em gái mà biết em làm vỡ điện thoại là giết em luôn, sửa màn hình ở đâu",
+    "con mèo cứ đuổi theo em quanh nhà, mua đồ chơi gì cho nó",
 ]
 MEANT = [
     "he is coming back drunk and said he will kill me tonight",
@@ -236,6 +240,7 @@ MEANT = [
     "เขาถือมีดอยู่หน้าประตูห้อง กลัวมาก",
     "may kutsilyo sya at papatayin daw ako ngayon",
     "tiene un cuchillo y dice que me va a matar ahora",
+    "nó cầm dao đứng trước cửa phòng, nó bảo tối nay giết em",
 ]
 
 
@@ -246,3 +251,16 @@ def test_on_the_real_model_the_context_decides_not_the_word() -> None:
     alarmed = [text for text in HARMLESS if intents[text]["name"] == "emergency"]
     missed = [text for text in MEANT if intents[text]["name"] != "emergency"]
     assert (alarmed, missed) == ([], [])
+
+
+def test_tone_marks_typed_as_combining_characters_still_match(tmp_path) -> None:
+    """Some Vietnamese keyboards send "cứu em" decomposed (NFD); the guard still hears it."""
+    storage = LocalModelStorage(tmp_path)
+    guard = DangerGuard.create(
+        DangerGuard.get_default_config(), storage, Resource("danger_guard"), None
+    )
+    guard.train(TrainingData(lookup_tables=[{"name": "danger", "elements": ["cứu em"]}]))
+    decomposed = unicodedata.normalize("NFD", "cứu em với")
+    assert decomposed != "cứu em với"
+    [message] = guard.process([classified(decomposed, "greet")])
+    assert message.get("intent")["name"] == "emergency"

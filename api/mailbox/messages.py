@@ -54,6 +54,13 @@ CODE_MESSAGES: Final[dict[Language, str]] = {
         "点“我有回复码”，然后输入它。任何人拿到这个码都能看到回复，所以不要给别人看。"
         "这个码不会再显示第二次。"
     ),
+    "vi": (
+        "Mã trả lời của bạn: {code}\n"
+        "Hãy ghi lại ở chỗ an toàn, hoặc nhớ trong đầu. Đây là cách duy nhất để đọc câu trả lời "
+        "của tổ chức: sau này mở lại trang này, chạm “Tôi có mã” rồi nhập mã. "
+        "Ai có mã này cũng đọc được câu trả lời, nên đừng cho ai xem. "
+        "Mã này sẽ không hiện lại lần nữa."
+    ),
 }
 
 

@@ -118,6 +118,7 @@
       tooMany: "消息太多了。请等{n}秒。如果你有危险，请打电话：",
       you: "你",
       bot: "助手",
+    },
     vi: {
       exit: "Thoát khỏi trang này",
       language: "Ngôn ngữ",
@@ -418,6 +419,7 @@
       more: "等",
       unconfirmed: "* 还没有经过合作团体确认，请先核实",
       listen: "朗读",
+    },
     vi: {
       call: "Gọi",
       web: "Trang web",

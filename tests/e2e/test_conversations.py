@@ -65,6 +65,12 @@ QUESTIONS = {
         "ask_debt": "中介说我还欠他们八十万日元 每个月从工资里扣",
         "ask_shelter": "我从会社跑出来了 今晚没地方睡 有安全的地方吗",
     },
+    "vi": {
+        "ask_rights": "công ty giữ hộ chiếu của em mà không trả lương, vậy có đúng luật không",
+        "ask_visa": "visa em hết hạn lâu rồi, đi trình báo công an có bị trục xuất không",
+        "ask_debt": "môi giới bảo em còn nợ 150 triệu, tháng nào cũng trừ vào lương",
+        "ask_shelter": "em bỏ trốn rồi, tối nay không có chỗ ngủ",
+    },
 }
 CASES = [
     (lang, intent, text) for lang, topics in QUESTIONS.items() for intent, text in topics.items()
@@ -105,6 +111,7 @@ def test_answers_each_topic_in_the_persons_language(
         ("tl", "papunta na siya dito, papatayin daw ako"),
         ("es", "ya viene para aca y me dijo que me va a matar"),
         ("zh", "他拿着刀在门外 说要杀了我 快来人"),
+        ("vi", "nó đứng ngoài cửa cầm dao, nó bảo sẽ giết em"),
     ],
 )
 def test_danger_gets_110_and_119_before_anything_else(
@@ -144,6 +151,34 @@ def test_taglish_is_answered_in_tagalog(stack: RunningStack) -> None:
         body["messages"][0]["text"]
         in answers()["utter_ask_rights"]["tl"] + answers()["utter_request_help"]["tl"]
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chủ lấy hộ chiếu của tôi, tôi phải làm việc không lương",
+        "chu lay ho chieu cua toi, toi phai lam viec ko luong",
+    ],
+)
+def test_a_vietnamese_trainee_whose_passport_is_held_gets_a_vietnamese_line(
+    stack: RunningStack, text: str
+) -> None:
+    """Issue 11's first case, with and without tone marks: no English apology, no menu."""
+    body = stack.chat(text).json()
+    assert body["language"] == "vi"
+    first = body["messages"][0]["text"]
+    assert first in (answers()["utter_ask_rights"]["vi"], answers()["utter_request_help"]["vi"])
+    [listed] = [m for m in body["messages"] if m["contacts"]]
+    speaking = [card["id"] for card in listed["contacts"] if card["speaks_your_language"]]
+    assert "otit_vietnamese" in speaking
+
+
+def test_the_vietnamese_embassy_answer_lists_the_embassy(stack: RunningStack) -> None:
+    body = stack.chat("em muốn về nước mà bị mất hộ chiếu, đại sứ quán ở đâu").json()
+    assert body["language"] == "vi"
+    assert body["messages"][0]["text"] == answers()["utter_ask_embassy"]["vi"]
+    [listed] = [m for m in body["messages"] if m["contacts"]]
+    assert "embassy_vietnam" in {card["id"] for card in listed["contacts"]}
 
 
 def test_new_conversations_get_unguessable_ids_and_unknown_ones_start_fresh(

@@ -47,6 +47,11 @@ KNOWN_GAPS: dict[tuple[str, str], float] = {
     # Chinese, measured on kakekomi-config-9d767b1e126c36f3: 0.338. Its paired idioms are
     # fewer so far, and Han terms match anywhere ("救命！这个作业…", "快报警 有人把我的蛋糕吃了").
     ("zh", "false emergencies (danger negatives)"): 0.34,
+    # Vietnamese (model kakekomi-config-a282028aca54a0cf): 0.449 with the first data, 0.333
+    # after game/film idioms and "giúp em" favours, 0.174 after the paired harmless uses
+    # main trains for every language; most of the rest are songs, games and deliveries whose
+    # danger words also mean danger ("tin nhắn cuối cùng", "đang đập cửa").
+    ("vi", "false emergencies (danger negatives)"): 0.18,
 }
 
 

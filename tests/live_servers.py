@@ -31,14 +31,14 @@ DIRECTORY_YAML = """\
 entries:
 - id: police
   kind: emergency
-  name: {en: Police, ja: 警察, th: ตำรวจ, tl: Pulis, es: Policía}
+  name: {en: Police, ja: 警察, th: ตำรวจ, tl: Pulis, es: Policía, vi: Cảnh sát}
   phone: "110"
   partner_confirmed: true
   source: https://www.npa.go.jp/
   verified: 2025-01-01
 - id: ambulance
   kind: emergency
-  name: {en: Ambulance, ja: 救急車, th: รถพยาบาล, tl: Ambulansya, es: Ambulancia}
+  name: {en: Ambulance, ja: 救急車, th: รถพยาบาล, tl: Ambulansya, es: Ambulancia, vi: Xe cấp cứu}
   phone: "119"
   partner_confirmed: true
   source: https://www.fdma.go.jp/

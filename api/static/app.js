@@ -551,6 +551,25 @@
       forgetAgain: "再点一次就彻底删除",
       forgotten: "信箱和里面的消息都已删除。",
     },
+    vi: {
+      haveCode: "Tôi có mã",
+      codeLabel: "Mã trả lời của bạn (16 chữ số)",
+      open: "Mở",
+      close: "Đóng",
+      title: "Hộp thư của bạn",
+      empty: "Chưa có câu trả lời. Hãy quay lại sau với cùng mã này.",
+      notFound: "Không có hộp thư nào với mã này. Hãy kiểm tra lại các chữ số. Hộp thư bị xóa 30 ngày sau tin nhắn cuối cùng.",
+      badCode: "Mã trả lời có 16 chữ số.",
+      tooMany: "Bạn thử quá nhiều lần. Hãy chờ {n} giây.",
+      failed: "Không được rồi. Hãy thử lại sau.",
+      ngo: "Tổ chức",
+      answerLabel: "Câu trả lời của bạn",
+      sendAnswer: "Gửi câu trả lời",
+      sent: "Đã gửi. Tổ chức sẽ đọc.",
+      forget: "Xóa hộp thư này",
+      forgetAgain: "Chạm lần nữa để xóa hẳn",
+      forgotten: "Hộp thư và các tin nhắn đã bị xóa.",
+    },
   };
 
   function mt(key) {

@@ -64,6 +64,11 @@ QUESTIONS = {
         "ask_visa": "在留卡过期半年了 去找警察的话会被遣返吗",
         "ask_debt": "中介说我还欠他们八十万日元 每个月从工资里扣",
         "ask_shelter": "我从会社跑出来了 今晚没地方睡 有安全的地方吗",
+    "my": {
+        "ask_rights": "ရှချောက ပတ်စပို့ သိမ်းထားပြီး လစာလည်း မပေးဘူး ဒါ ဥပဒေနဲ့ ညီလား",
+        "ask_visa": "ဗီဇာ ကုန်တာ ကြာပြီ ရဲဆီ သွားရင် မြန်မာပြည် ပြန်ပို့မှာလား",
+        "ask_debt": "ပွဲစားက ယန်း သုံးသန်း အကြွေးရှိတယ်တဲ့ လစာထဲက လတိုင်း ဖြတ်တယ်",
+        "ask_shelter": "ထွက်ပြေးလာတာ ဒီည အိပ်စရာ မရှိဘူး ဘေးကင်းတဲ့ နေရာ ရှိလား",
     },
 }
 CASES = [
@@ -73,6 +78,7 @@ SCRIPT = {
     "th": re.compile(r"[\u0E00-\u0E7F]"),
     "ja": re.compile(r"[\u3040-\u30FF\u4E00-\u9FFF]"),
     "zh": re.compile(r"[\u4E00-\u9FFF]"),
+    "my": re.compile(r"[\u1000-\u109F]"),
 }
 
 
@@ -105,6 +111,7 @@ def test_answers_each_topic_in_the_persons_language(
         ("tl", "papunta na siya dito, papatayin daw ako"),
         ("es", "ya viene para aca y me dijo que me va a matar"),
         ("zh", "他拿着刀在门外 说要杀了我 快来人"),
+        ("my", "သူ ဓားကိုင်ပြီး တံခါးရှေ့ ရောက်နေပြီ ကျွန်မကို သတ်မယ်တဲ့"),
     ],
 )
 def test_danger_gets_110_and_119_before_anything_else(
@@ -173,3 +180,21 @@ def test_nothing_she_typed_reaches_a_log_or_a_file(stack: RunningStack) -> None:
     for path in [*stack.data_dir.rglob("*"), *Path(ROOT).glob("*.log")]:
         if path.is_file():
             assert b"canary-7Kq2" not in path.read_bytes(), path
+
+
+# "I ran away from the company, I have nowhere to sleep tonight", typed in Zawgyi, as many
+# Burmese phones still do: the gateway converts it, the answer is the Burmese shelter answer.
+ZAWGYI_SHELTER = (
+    "\u1000\u102f\u1019\u1078\u100f\u102e\u1000 \u1011\u103c\u1000\u1039\u1031\u103b"
+    "\u1015\u1038\u101c\u102c\u1010\u101a\u1039 \u1012\u102e\u100a \u1021\u102d\u1015"
+    "\u1039\u1005\u101b\u102c \u1031\u1014\u101b\u102c \u1019\u101b\u103d\u102d\u1018"
+    "\u1030\u1038"
+)
+
+
+def test_burmese_typed_in_zawgyi_gets_the_burmese_shelter_answer(stack: RunningStack) -> None:
+    body = stack.chat(ZAWGYI_SHELTER).json()
+    assert body["language"] == "my"
+    messages = [m["text"] for m in body["messages"]]
+    assert messages[0] == answers()["utter_ask_shelter"]["my"]
+    assert messages[-1] == answers()["utter_contacts_check"]["my"]

@@ -47,6 +47,11 @@ KNOWN_GAPS: dict[tuple[str, str], float] = {
     # Chinese, measured on kakekomi-config-9d767b1e126c36f3: 0.338. Its paired idioms are
     # fewer so far, and Han terms match anywhere ("救命！这个作业…", "快报警 有人把我的蛋糕吃了").
     ("zh", "false emergencies (danger negatives)"): 0.34,
+    # Burmese, measured on kakekomi-config-d695b988010da90b: 0.258 (0.226-0.306 over the last
+    # four data versions; 0.42 before its paired idioms).
+    # Its terms match anywhere, like Thai and Chinese, and the jokes that use them
+    # ("အမေ သိရင် ငါ့ကို သတ်လိမ့်မယ်": mum will kill me) are many; more paired idioms wanted.
+    ("my", "false emergencies (danger negatives)"): 0.31,
 }
 
 

@@ -18,6 +18,7 @@ HEADERS: Final[dict[Language, str]] = {
     "es": "Lo siento, el asistente no puede responder ahora. Si estás en peligro, llama a:",
     "zh": "对不起，助手现在没法回复。如果你有危险，请打电话：",
     "vi": "Xin lỗi, hiện trợ lý chưa trả lời được. Nếu bạn đang gặp nguy hiểm, hãy gọi:",
+    "my": "တောင်းပန်ပါတယ်၊ အခု အကူအညီပေးစနစ်က မဖြေနိုင်သေးပါဘူး။ အန္တရာယ်ရှိနေရင် ဖုန်းဆက်ပါ:",
 }
 
 

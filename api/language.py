@@ -33,9 +33,13 @@ _CJK_WEIGHT: Final = 3
 _MIN_SCORE: Final = 2
 
 
+# Languages named by their script alone: kana and Han (shared by two), and the scripts
+# that only one language here writes.
+_HAN_KANA: Final = ("ja", "zh")
+_OWN_SCRIPT: Final = ("th", "my")
 # Every language these tables know, registered or not yet: those with marker words, and
 # those named by their script alone.
-KNOWN: Final = (*_MARKERS, "ja", "zh", "th", "my")
+KNOWN: Final = (*_MARKERS, *_HAN_KANA, *_OWN_SCRIPT)
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _SPANISH_PUNCTUATION = frozenset("ñ¿¡")

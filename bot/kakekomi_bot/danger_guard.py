@@ -23,9 +23,9 @@ logger = logging.getLogger(__name__)
 # Lookup tables in the NLU data, and the intent that a message matching one becomes.
 # Danger first: a message with both kinds of words is an emergency.
 LOOKUPS = {"danger": "emergency", "help_cues": "request_help"}
-# Scripts written without spaces are matched anywhere; others only as whole words,
-# so that "kill" does not fire inside "skill".
-_UNSPACED = regex.compile(r"[\p{Thai}\p{Hiragana}\p{Katakana}\p{Han}]")
+# Scripts written without spaces between words (Thai, Burmese, Japanese) are matched
+# anywhere; others only as whole words, so that "kill" does not fire inside "skill".
+_UNSPACED = regex.compile(r"[\p{Thai}\p{Myanmar}\p{Hiragana}\p{Katakana}\p{Han}]")
 
 
 def compile_terms(terms: list[str]) -> regex.Pattern[str] | None:

@@ -104,6 +104,17 @@ CASES: list[tuple[str, str | None]] = [
     ("😢😢", None),
     ("hi", None),
     ("thanks", None),
+    # Burmese (registered): its own script, short or long, with English and Japanese words
+    ("ရှချောက ပတ်စပို့ ပြန်မပေးဘူး", "my"),
+    ("ဒီည နေစရာ မရှိဘူး", "my"),
+    ("အကြွေး သိန်း ၅၀ ကျန်သေးတယ်", "my"),
+    ("overstay ဖြစ်နေတယ် ဖမ်းမလား", "my"),
+    ("ကူမိအိုင်က မကူညီဘူး", "my"),
+    ("ဟုတ်ကဲ့", "my"),
+    ("ဘော့လား", "my"),
+    ("zairyu card သက်တမ်းကုန်ပြီ", "my"),
+    ("ဆေးရုံ သွားချင်တယ်", "my"),
+    ("ဖုန်းပြန်ဆက်ပေးပါ", "my"),
 ]
 
 

@@ -90,6 +90,14 @@ def test_whole_words_only_for_spaced_scripts() -> None:
     assert not pattern.search("they will skill meter")
 
 
+def test_burmese_terms_match_inside_unspaced_text() -> None:
+    # Burmese writes no space between words: "he said he will kill me" runs on after the term.
+    pattern = compile_terms(["ကျွန်မကို သတ်"])
+    assert pattern is not None
+    assert pattern.search("သူ ကျွန်မကို သတ်မယ်တဲ့")
+    assert not pattern.search("ကျွန်မကို သတိပေးတယ်")
+
+
 def test_trained_terms_survive_persist_and_load(guard: DangerGuard, tmp_path) -> None:
     loaded = DangerGuard.load(guard._config, guard._model_storage, guard._resource, None)
     assert loaded.terms == {"danger": sorted(TERMS), "help_cues": sorted(CUES)}

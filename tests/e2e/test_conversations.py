@@ -71,6 +71,12 @@ QUESTIONS = {
         "ask_debt": "môi giới bảo em còn nợ 150 triệu, tháng nào cũng trừ vào lương",
         "ask_shelter": "em bỏ trốn rồi, tối nay không có chỗ ngủ",
     },
+    "my": {
+        "ask_rights": "ရှချောက ပတ်စပို့ သိမ်းထားပြီး လစာလည်း မပေးဘူး ဒါ ဥပဒေနဲ့ ညီလား",
+        "ask_visa": "ဗီဇာ ကုန်တာ ကြာပြီ ရဲဆီ သွားရင် မြန်မာပြည် ပြန်ပို့မှာလား",
+        "ask_debt": "ပွဲစားက ယန်း သုံးသန်း အကြွေးရှိတယ်တဲ့ လစာထဲက လတိုင်း ဖြတ်တယ်",
+        "ask_shelter": "ထွက်ပြေးလာတာ ဒီည အိပ်စရာ မရှိဘူး ဘေးကင်းတဲ့ နေရာ ရှိလား",
+    },
 }
 CASES = [
     (lang, intent, text) for lang, topics in QUESTIONS.items() for intent, text in topics.items()
@@ -79,6 +85,7 @@ SCRIPT = {
     "th": re.compile(r"[\u0E00-\u0E7F]"),
     "ja": re.compile(r"[\u3040-\u30FF\u4E00-\u9FFF]"),
     "zh": re.compile(r"[\u4E00-\u9FFF]"),
+    "my": re.compile(r"[\u1000-\u109F]"),
 }
 
 
@@ -112,6 +119,7 @@ def test_answers_each_topic_in_the_persons_language(
         ("es", "ya viene para aca y me dijo que me va a matar"),
         ("zh", "他拿着刀在门外 说要杀了我 快来人"),
         ("vi", "nó đứng ngoài cửa cầm dao, nó bảo sẽ giết em"),
+        ("my", "သူ ဓားကိုင်ပြီး တံခါးရှေ့ ရောက်နေပြီ ကျွန်မကို သတ်မယ်တဲ့"),
     ],
 )
 def test_danger_gets_110_and_119_before_anything_else(
@@ -208,3 +216,21 @@ def test_nothing_she_typed_reaches_a_log_or_a_file(stack: RunningStack) -> None:
     for path in [*stack.data_dir.rglob("*"), *Path(ROOT).glob("*.log")]:
         if path.is_file():
             assert b"canary-7Kq2" not in path.read_bytes(), path
+
+
+# "I ran away from the company, I have nowhere to sleep tonight", typed in Zawgyi, as many
+# Burmese phones still do: the gateway converts it, the answer is the Burmese shelter answer.
+ZAWGYI_SHELTER = (
+    "\u1000\u102f\u1019\u1078\u100f\u102e\u1000 \u1011\u103c\u1000\u1039\u1031\u103b"
+    "\u1015\u1038\u101c\u102c\u1010\u101a\u1039 \u1012\u102e\u100a \u1021\u102d\u1015"
+    "\u1039\u1005\u101b\u102c \u1031\u1014\u101b\u102c \u1019\u101b\u103d\u102d\u1018"
+    "\u1030\u1038"
+)
+
+
+def test_burmese_typed_in_zawgyi_gets_the_burmese_shelter_answer(stack: RunningStack) -> None:
+    body = stack.chat(ZAWGYI_SHELTER).json()
+    assert body["language"] == "my"
+    messages = [m["text"] for m in body["messages"]]
+    assert messages[0] == answers()["utter_ask_shelter"]["my"]
+    assert messages[-1] == answers()["utter_contacts_check"]["my"]

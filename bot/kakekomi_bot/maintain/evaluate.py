@@ -52,6 +52,11 @@ KNOWN_GAPS: dict[tuple[str, str], float] = {
     # main trains for every language; most of the rest are songs, games and deliveries whose
     # danger words also mean danger ("tin nhắn cuối cùng", "đang đập cửa").
     ("vi", "false emergencies (danger negatives)"): 0.18,
+    # Burmese, measured on kakekomi-config-d695b988010da90b: 0.258 (0.226-0.306 over the last
+    # four data versions; 0.42 before its paired idioms).
+    # Its terms match anywhere, like Thai and Chinese, and the jokes that use them
+    # ("အမေ သိရင် ငါ့ကို သတ်လိမ့်မယ်": mum will kill me) are many; more paired idioms wanted.
+    ("my", "false emergencies (danger negatives)"): 0.31,
 }
 
 

@@ -65,6 +65,12 @@ QUESTIONS = {
         "ask_debt": "中介说我还欠他们八十万日元 每个月从工资里扣",
         "ask_shelter": "我从会社跑出来了 今晚没地方睡 有安全的地方吗",
     },
+    "ne": {
+        "ask_rights": "रेस्टुरेन्टको साहुले पासपोर्ट राखेको छ र चार महिनादेखि तलब दिएको छैन, यो कानुनी हो?",
+        "ask_visa": "मेरो भिसाको म्याद गइसक्यो, प्रहरीकहाँ गएँ भने नेपाल फर्काइदिन्छ?",
+        "ask_debt": "म्यानपावरले भन्छ अझै ११ लाख ऋण बाँकी छ, हरेक महिना ब्याज थपिन्छ",
+        "ask_shelter": "म भागेर आएँ, आज राति सुत्ने कुनै ठाउँ छैन",
+    },
 }
 CASES = [
     (lang, intent, text) for lang, topics in QUESTIONS.items() for intent, text in topics.items()
@@ -73,6 +79,7 @@ SCRIPT = {
     "th": re.compile(r"[\u0E00-\u0E7F]"),
     "ja": re.compile(r"[\u3040-\u30FF\u4E00-\u9FFF]"),
     "zh": re.compile(r"[\u4E00-\u9FFF]"),
+    "ne": re.compile(r"[\u0900-\u097F]"),
 }
 
 
@@ -105,6 +112,8 @@ def test_answers_each_topic_in_the_persons_language(
         ("tl", "papunta na siya dito, papatayin daw ako"),
         ("es", "ya viene para aca y me dijo que me va a matar"),
         ("zh", "他拿着刀在门外 说要杀了我 快来人"),
+        ("ne", "ऊ चक्कु बोकेर ढोकामा आइपुग्यो, मलाई मारिदिन्छु भन्दैछ"),
+        ("ne", "sahu le malai kutdai cha, bachaunus"),
     ],
 )
 def test_danger_gets_110_and_119_before_anything_else(

@@ -47,8 +47,8 @@ KNOWN_GAPS: dict[tuple[str, str], float] = {
     # Chinese, measured on kakekomi-config-9d767b1e126c36f3: 0.338. Its paired idioms are
     # fewer so far, and Han terms match anywhere ("救命！这个作业…", "快报警 有人把我的蛋糕吃了").
     ("zh", "false emergencies (danger negatives)"): 0.34,
-    # Nepali: measured 0.28-0.33 after two rounds of idioms in its training data.
-    ("ne", "false emergencies (danger negatives)"): 0.35,
+    # Nepali, measured on kakekomi-config-ae316d625d50d73a: 0.279, after two rounds of idioms.
+    ("ne", "false emergencies (danger negatives)"): 0.29,
 }
 
 

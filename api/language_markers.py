@@ -119,8 +119,8 @@ _CHOSEN: Final[dict[str, dict[str, int]]] = {
         "sahu sahuji sakiyo garera gareko bhayo huncha hunchha hunxa pani timi tapai "
         "tapaai hamro hami dinu dinus dinuhos garnuhos sahayog maddat madat ghar janu "
         "chu chhu xu chan chhan lyo liyo marcha bhanyo khojdai lukeko thaha payo sakina "
-        "sakdina aayo pheri uniharu garna lera kutdai",
-        "ma ho paisa dar nepal nepali jana le k lai yo dai rin ki din tara kati bata",
+        "sakdina aayo pheri uniharu garna lera kutdai bhaisakyo jagga rajdutawas",
+        "ma ho paisa dar nepal nepali jana le k lai yo dai rin ki din tara kati bata ab",
     ),
 }
 # More words, each found in one language's training data only (in at least three examples,

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 # The codes, as a type the gateway's API schema shows as an enum.
-Language = Literal["en", "ja", "th", "tl", "es", "zh", "vi", "my"]
+Language = Literal["en", "ja", "th", "tl", "es", "zh", "vi", "my", "ne"]
 CODES: Final[tuple[Language, ...]] = get_args(Language)
 
 # Unicode script (ISO 15924) a language is written in; the tokenizer and the language
 # guess treat Thai and Japanese apart from the Latin-script languages.
-Script = Literal["Latn", "Jpan", "Thai", "Hans", "Mymr"]
+Script = Literal["Latn", "Jpan", "Thai", "Hans", "Mymr", "Deva"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ REGISTERED: Final[tuple[LanguageInfo, ...]] = (
     LanguageInfo("zh", "Chinese", "中文", "Hans"),
     LanguageInfo("vi", "Vietnamese", "Tiếng Việt", "Latn"),
     LanguageInfo("my", "Burmese", "မြန်မာ", "Mymr"),
+    LanguageInfo("ne", "Nepali", "नेपाली", "Deva"),
 )
 BY_CODE: Final[dict[str, LanguageInfo]] = {info.code: info for info in REGISTERED}
 

@@ -77,6 +77,12 @@ QUESTIONS = {
         "ask_debt": "ပွဲစားက ယန်း သုံးသန်း အကြွေးရှိတယ်တဲ့ လစာထဲက လတိုင်း ဖြတ်တယ်",
         "ask_shelter": "ထွက်ပြေးလာတာ ဒီည အိပ်စရာ မရှိဘူး ဘေးကင်းတဲ့ နေရာ ရှိလား",
     },
+    "ne": {
+        "ask_rights": "रेस्टुरेन्टको साहुले पासपोर्ट राखेको छ र चार महिनादेखि तलब दिएको छैन, यो कानुनी हो?",
+        "ask_visa": "मेरो भिसाको म्याद गइसक्यो, प्रहरीकहाँ गएँ भने नेपाल फर्काइदिन्छ?",
+        "ask_debt": "म्यानपावरले भन्छ अझै ११ लाख ऋण बाँकी छ, हरेक महिना ब्याज थपिन्छ",
+        "ask_shelter": "म भागेर आएँ, आज राति सुत्ने कुनै ठाउँ छैन",
+    },
 }
 CASES = [
     (lang, intent, text) for lang, topics in QUESTIONS.items() for intent, text in topics.items()
@@ -86,6 +92,7 @@ SCRIPT = {
     "ja": re.compile(r"[\u3040-\u30FF\u4E00-\u9FFF]"),
     "zh": re.compile(r"[\u4E00-\u9FFF]"),
     "my": re.compile(r"[\u1000-\u109F]"),
+    "ne": re.compile(r"[\u0900-\u097F]"),
 }
 
 
@@ -120,6 +127,8 @@ def test_answers_each_topic_in_the_persons_language(
         ("zh", "他拿着刀在门外 说要杀了我 快来人"),
         ("vi", "nó đứng ngoài cửa cầm dao, nó bảo sẽ giết em"),
         ("my", "သူ ဓားကိုင်ပြီး တံခါးရှေ့ ရောက်နေပြီ ကျွန်မကို သတ်မယ်တဲ့"),
+        ("ne", "ऊ चक्कु बोकेर ढोकामा आइपुग्यो, मलाई मारिदिन्छु भन्दैछ"),
+        ("ne", "sahu le malai kutdai cha, bachaunus"),
     ],
 )
 def test_danger_gets_110_and_119_before_anything_else(

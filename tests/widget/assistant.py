@@ -1,4 +1,4 @@
-"""The fake assistant the widget talks to: scripted answers in five languages, links, XSS."""
+"""The fake assistant the widget talks to: scripted answers in every language, links, XSS."""
 
 from __future__ import annotations
 
@@ -18,8 +18,17 @@ GREETING = {
     "tl": "Nandito ako para tumulong. Magtanong tungkol sa visa, pasaporte o ligtas na lugar.",
     "es": "Estoy aquí para ayudar. Pregunta por tu visa, tu pasaporte o un lugar seguro.",
     "zh": "我在这里帮你。可以问签证、护照或者安全的住处。",
+    "ne": "म मद्दत गर्न यहाँ छु। भिसा, पासपोर्ट वा सुरक्षित ठाउँबारे सोध्न सक्नुहुन्छ।",
 }
-VISA_BUTTON = {"en": "Visa", "ja": "ビザ", "th": "วีซ่า", "tl": "Visa", "es": "Visa", "zh": "签证"}
+VISA_BUTTON = {
+    "en": "Visa",
+    "ja": "ビザ",
+    "th": "วีซ่า",
+    "tl": "Visa",
+    "es": "Visa",
+    "zh": "签证",
+    "ne": "भिसा",
+}
 VISA_ANSWER = {
     "en": "Your visa is yours: an employer may not keep your passport.",
     "ja": "在留カードとパスポートはあなたのものです。雇い主が預かることはできません。",
@@ -27,6 +36,7 @@ VISA_ANSWER = {
     "tl": "Iyo ang pasaporte mo: hindi ito puwedeng itago ng amo.",
     "es": "Tu pasaporte es tuyo: el empleador no puede quedárselo.",
     "zh": "护照是你自己的：雇主不能扣着。",
+    "ne": "पासपोर्ट तपाईंकै हो: साहुले राख्न पाउँदैन।",
 }
 
 # HTML and script injection as Rasa might relay it (from a poisoned answer or an echo).
@@ -92,6 +102,7 @@ PASSPORT = {
     "tl": "kinuha ng amo ang pasaporte ko",
     "es": "mi jefe me quitó el pasaporte",
     "zh": "老板把我的护照拿走了",
+    "ne": "साहुले मेरो पासपोर्ट लियो",
 }
 DANGER = "he is at the door with a knife"
 EMBASSY = "where is my embassy"
@@ -102,6 +113,7 @@ CHECK = {
     "tl": "Pakisuri ang mga numerong ito.",
     "es": "Comprueba estos números.",
     "zh": "请核实这些号码。",
+    "ne": "यी नम्बरहरू एकपटक जाँच्नुहोस्।",
 }
 
 

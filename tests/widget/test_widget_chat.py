@@ -90,3 +90,34 @@ def test_https_links_in_the_assistants_text_are_plain_safe_links(
         bubble.evaluate("e => e.querySelectorAll('*:not(a):not(span.visually-hidden)').length") == 0
     )
     assert watch.errors == []
+
+
+def test_switching_to_nepali_shows_the_interface_and_answers_in_devanagari(
+    page: Page, gateway: Gateway, rasa: FakeRasa, watch: Watch
+) -> None:
+    page.goto(gateway.url)
+    page.get_by_role("combobox", name="Language").select_option("ne")
+    expect(page.locator("html")).to_have_attribute("lang", "ne")
+    expect(page.get_by_role("link", name="यो पेज छोड्नुहोस्")).to_be_visible()
+    box = page.get_by_role("textbox", name="म्यासेज")
+    expect(box).to_have_attribute("placeholder", "यहाँ लेख्नुहोस्…")
+    expect(page.get_by_role("button", name="पठाउनुहोस्")).to_be_visible()
+
+    say(page, "साहुले मेरो पासपोर्ट लियो")
+    log = page.locator("#log")
+    expect(log.locator(".msg.bot[lang=ne]").first).to_contain_text(GREETING["ne"])
+    assert rasa.received[-1]["metadata"]["language"] == "ne"
+    page.get_by_role("button", name="भिसा").last.click()
+    expect(log.locator(".msg.bot").last).to_have_text(f"सहायक: {VISA_ANSWER['ne']}")
+    assert rasa.received[-1]["message"] == "/ask_visa"
+
+    # The page loads no font: the system's (fonts-noto-core) must draw Devanagari. With a
+    # Devanagari font the conjunct क्ष (three code points) is one glyph, narrower than the two
+    # letters कष; without one it is two or three empty boxes, as wide as कष or wider.
+    conjunct, two_letters = page.evaluate(
+        """() => { const c = document.createElement('canvas').getContext('2d');
+            c.font = '32px sans-serif';
+            return [c.measureText('क्ष').width, c.measureText('कष').width]; }"""
+    )
+    assert conjunct < 0.8 * two_letters
+    assert watch.errors == [] and watch.dialogs == []

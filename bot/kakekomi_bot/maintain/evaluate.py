@@ -57,6 +57,8 @@ KNOWN_GAPS: dict[tuple[str, str], float] = {
     # Its terms match anywhere, like Thai and Chinese, and the jokes that use them
     # ("အမေ သိရင် ငါ့ကို သတ်လိမ့်မယ်": mum will kill me) are many; more paired idioms wanted.
     ("my", "false emergencies (danger negatives)"): 0.31,
+    # Nepali, measured on kakekomi-config-ae316d625d50d73a: 0.279, after two rounds of idioms.
+    ("ne", "false emergencies (danger negatives)"): 0.29,
 }
 
 

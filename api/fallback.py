@@ -17,6 +17,7 @@ HEADERS: Final[dict[Language, str]] = {
     "tl": "Pasensya na, hindi makasagot ang assistant ngayon. Kung nasa panganib ka, tumawag sa:",
     "es": "Lo siento, el asistente no puede responder ahora. Si estás en peligro, llama a:",
     "zh": "对不起，助手现在没法回复。如果你有危险，请打电话：",
+    "id": "Maaf, asisten belum bisa menjawab sekarang. Kalau kamu dalam bahaya, telepon:",
 }
 
 

@@ -119,6 +119,24 @@
       you: "你",
       bot: "助手",
     },
+    id: {
+      exit: "Keluar dari halaman ini",
+      language: "Bahasa",
+      message: "Pesan",
+      placeholder: "Tulis di sini…",
+      send: "Kirim",
+      intro: "Tanya apa saja, dalam bahasamu sendiri. Kamu tidak perlu menyebut nama.",
+      leave: "Untuk keluar cepat: ketuk “Keluar dari halaman ini” atau tekan Esc 3 kali.",
+      trace:
+        "Halaman ini tidak menyimpan apa pun di HP-mu, tapi riwayat browser bisa menunjukkan " +
+        "situs ini. Jendela pribadi (incognito) tidak meninggalkan riwayat.",
+      escMore: ["Tekan Esc 2 kali lagi untuk keluar", "Tekan Esc sekali lagi untuk keluar"],
+      waiting: "Menunggu jawaban…",
+      offline: "Sekarang tidak ada koneksi. Kalau kamu dalam bahaya, telepon:",
+      tooMany: "Terlalu banyak pesan. Tunggu {n} detik. Kalau kamu dalam bahaya, telepon:",
+      you: "Kamu",
+      bot: "Asisten",
+    },
   };
   const REQUEST_TIMEOUT_MS = 25000; // longer than the gateway's own wait on the assistant
   const ESC_PRESSES = 3;
@@ -401,6 +419,19 @@
       more: "等",
       unconfirmed: "* 还没有经过合作团体确认，请先核实",
       listen: "朗读",
+    },
+    id: {
+      call: "Telepon",
+      web: "Situs web",
+      open: "Buka sekarang",
+      until: "sampai {t}",
+      closed: "Sekarang tutup",
+      opens: "buka {t}",
+      unknown: "Jam buka tidak diketahui",
+      speaks: "Bahasa:",
+      more: "dan lainnya",
+      unconfirmed: "* Belum dikonfirmasi oleh mitra: tolong cek dulu",
+      listen: "Bacakan",
     },
   };
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 # The codes, as a type the gateway's API schema shows as an enum.
-Language = Literal["en", "ja", "th", "tl", "es", "zh"]
+Language = Literal["en", "ja", "th", "tl", "es", "zh", "id"]
 CODES: Final[tuple[Language, ...]] = get_args(Language)
 
 # Unicode script (ISO 15924) a language is written in; the tokenizer and the language
@@ -37,6 +37,7 @@ REGISTERED: Final[tuple[LanguageInfo, ...]] = (
     LanguageInfo("tl", "Tagalog", "Tagalog", "Latn", aliases=("fil",)),
     LanguageInfo("es", "Spanish", "Español", "Latn"),
     LanguageInfo("zh", "Chinese", "中文", "Hans"),
+    LanguageInfo("id", "Indonesian", "Bahasa Indonesia", "Latn"),
 )
 BY_CODE: Final[dict[str, LanguageInfo]] = {info.code: info for info in REGISTERED}
 

@@ -54,6 +54,13 @@ CODE_MESSAGES: Final[dict[Language, str]] = {
         "点“我有回复码”，然后输入它。任何人拿到这个码都能看到回复，所以不要给别人看。"
         "这个码不会再显示第二次。"
     ),
+    "id": (
+        "Kode balasanmu: {code}\n"
+        "Catat di tempat yang aman, atau hafalkan. Hanya dengan kode ini kamu bisa membaca "
+        "jawaban organisasi: buka lagi halaman ini, ketuk “Aku punya kode” lalu ketik kodenya. "
+        "Siapa pun yang punya kode ini bisa membaca jawabannya, jadi jangan tunjukkan ke "
+        "siapa pun. Kode ini tidak bisa ditampilkan lagi."
+    ),
 }
 
 

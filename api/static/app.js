@@ -551,6 +551,25 @@
       forgetAgain: "再点一次就彻底删除",
       forgotten: "信箱和里面的消息都已删除。",
     },
+    id: {
+      haveCode: "Aku punya kode",
+      codeLabel: "Kode balasanmu (16 angka)",
+      open: "Buka",
+      close: "Tutup",
+      title: "Kotak pesanmu",
+      empty: "Belum ada jawaban. Coba lagi nanti dengan kode yang sama.",
+      notFound: "Tidak ada kotak pesan untuk kode ini. Cek lagi angkanya. Kotak pesan dihapus 30 hari setelah pesan terakhirnya.",
+      badCode: "Kode balasan terdiri dari 16 angka.",
+      tooMany: "Terlalu banyak percobaan. Tunggu {n} detik.",
+      failed: "Tidak berhasil. Coba lagi nanti.",
+      ngo: "Organisasi",
+      answerLabel: "Jawabanmu",
+      sendAnswer: "Kirim jawaban",
+      sent: "Terkirim. Organisasi akan membacanya.",
+      forget: "Hapus kotak pesan ini",
+      forgetAgain: "Ketuk sekali lagi untuk menghapus selamanya",
+      forgotten: "Kotak pesan dan semua pesannya sudah dihapus.",
+    },
   };
 
   function mt(key) {

@@ -65,6 +65,12 @@ QUESTIONS = {
         "ask_debt": "中介说我还欠他们八十万日元 每个月从工资里扣",
         "ask_shelter": "我从会社跑出来了 今晚没地方睡 有安全的地方吗",
     },
+    "id": {
+        "ask_rights": "paspor aku dipegang kumiai dan gaji 2 bulan belum dibayar, boleh gitu?",
+        "ask_visa": "visa aku udah lama habis, kalo aku ke polisi bakal dideportasi gak",
+        "ask_debt": "lpk bilang utangku masih 60 juta dan tiap bulan dipotong dari gaji",
+        "ask_shelter": "aku udah keluar dari asrama dan malam ini gak ada tempat tidur",
+    },
 }
 CASES = [
     (lang, intent, text) for lang, topics in QUESTIONS.items() for intent, text in topics.items()
@@ -105,6 +111,7 @@ def test_answers_each_topic_in_the_persons_language(
         ("tl", "papunta na siya dito, papatayin daw ako"),
         ("es", "ya viene para aca y me dijo que me va a matar"),
         ("zh", "他拿着刀在门外 说要杀了我 快来人"),
+        ("id", "dia udah di depan pintu bawa pisau, katanya mau bunuh aku"),
     ],
 )
 def test_danger_gets_110_and_119_before_anything_else(
@@ -144,6 +151,19 @@ def test_taglish_is_answered_in_tagalog(stack: RunningStack) -> None:
         body["messages"][0]["text"]
         in answers()["utter_ask_rights"]["tl"] + answers()["utter_request_help"]["tl"]
     )
+
+
+def test_an_indonesian_who_wants_to_run_away_gets_help_and_otit_in_indonesian(
+    stack: RunningStack,
+) -> None:
+    # Issue 11: "saya ingin kabur dari majikan" used to get the Japanese answer on medical care.
+    body = stack.chat("saya ingin kabur dari majikan").json()
+    assert body["language"] == "id"
+    texts = [m["text"] for m in body["messages"]]
+    assert texts[0] == answers()["utter_request_help"]["id"]
+    directory = yaml.safe_load((ROOT / "bot" / "directory.yml").read_text(encoding="utf-8"))
+    otit = next(e for e in directory["entries"] if e["id"] == "otit_indonesian")
+    assert otit["phone"] in texts[1]
 
 
 def test_new_conversations_get_unguessable_ids_and_unknown_ones_start_fresh(

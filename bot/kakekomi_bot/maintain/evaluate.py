@@ -47,6 +47,7 @@ KNOWN_GAPS: dict[tuple[str, str], float] = {
     # Chinese, measured on kakekomi-config-9d767b1e126c36f3: 0.338. Its paired idioms are
     # fewer so far, and Han terms match anywhere ("救命！这个作业…", "快报警 有人把我的蛋糕吃了").
     ("zh", "false emergencies (danger negatives)"): 0.34,
+    ("id", "false emergencies (danger negatives)"): 0.06,
 }
 
 

@@ -113,8 +113,9 @@ def test_detect(text: str, expected: str | None) -> None:
 
 
 def test_table_covers_every_language_generously() -> None:
+    # A registered language's cases may sit in NEW_CASES: detect() is asked them too.
     for language in LANGUAGES:
-        assert sum(1 for _, expected in CASES if expected == language) >= 10
+        assert sum(1 for _, expected in CASES + NEW_CASES if expected == language) >= 10
     assert len(CASES) >= 60
 
 

@@ -20,6 +20,7 @@ HEADERS: Final[dict[Language, str]] = {
     "vi": "Xin lỗi, hiện trợ lý chưa trả lời được. Nếu bạn đang gặp nguy hiểm, hãy gọi:",
     "my": "တောင်းပန်ပါတယ်၊ အခု အကူအညီပေးစနစ်က မဖြေနိုင်သေးပါဘူး။ အန္တရာယ်ရှိနေရင် ဖုန်းဆက်ပါ:",
     "ne": "माफ गर्नुहोस्, अहिले सहायकले जवाफ दिन सक्दैन। खतरामा हुनुहुन्छ भने फोन गर्नुहोस्:",
+    "id": "Maaf, asisten belum bisa menjawab sekarang. Kalau kamu dalam bahaya, telepon:",
 }
 
 

@@ -75,6 +75,13 @@ CODE_MESSAGES: Final[dict[Language, str]] = {
         "यो कोड भएको जोसुकैले जवाफ पढ्न सक्छ, त्यसैले कसैलाई नदेखाउनुहोस्। "
         "यो फेरि देखाइँदैन।"
     ),
+    "id": (
+        "Kode balasanmu: {code}\n"
+        "Catat di tempat yang aman, atau hafalkan. Hanya dengan kode ini kamu bisa membaca "
+        "jawaban organisasi: buka lagi halaman ini, ketuk “Aku punya kode” lalu ketik kodenya. "
+        "Siapa pun yang punya kode ini bisa membaca jawabannya, jadi jangan tunjukkan ke "
+        "siapa pun. Kode ini tidak bisa ditampilkan lagi."
+    ),
 }
 
 

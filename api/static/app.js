@@ -174,6 +174,24 @@
       you: "तपाईं",
       bot: "सहायक",
     },
+    id: {
+      exit: "Keluar dari halaman ini",
+      language: "Bahasa",
+      message: "Pesan",
+      placeholder: "Tulis di sini…",
+      send: "Kirim",
+      intro: "Tanya apa saja, dalam bahasamu sendiri. Kamu tidak perlu menyebut nama.",
+      leave: "Untuk keluar cepat: ketuk “Keluar dari halaman ini” atau tekan Esc 3 kali.",
+      trace:
+        "Halaman ini tidak menyimpan apa pun di HP-mu, tapi riwayat browser bisa menunjukkan " +
+        "situs ini. Jendela pribadi (incognito) tidak meninggalkan riwayat.",
+      escMore: ["Tekan Esc 2 kali lagi untuk keluar", "Tekan Esc sekali lagi untuk keluar"],
+      waiting: "Menunggu jawaban…",
+      offline: "Sekarang tidak ada koneksi. Kalau kamu dalam bahaya, telepon:",
+      tooMany: "Terlalu banyak pesan. Tunggu {n} detik. Kalau kamu dalam bahaya, telepon:",
+      you: "Kamu",
+      bot: "Asisten",
+    },
   };
   const REQUEST_TIMEOUT_MS = 25000; // longer than the gateway's own wait on the assistant
   const ESC_PRESSES = 3;
@@ -496,6 +514,19 @@
       unconfirmed: "* सहयोगी संस्थाले अझै पुष्टि गरेको छैन: कृपया जाँच गर्नुहोस्",
       listen: "पढेर सुनाउनुहोस्",
     },
+    id: {
+      call: "Telepon",
+      web: "Situs web",
+      open: "Buka sekarang",
+      until: "sampai {t}",
+      closed: "Sekarang tutup",
+      opens: "buka {t}",
+      unknown: "Jam buka tidak diketahui",
+      speaks: "Bahasa:",
+      more: "dan lainnya",
+      unconfirmed: "* Belum dikonfirmasi oleh mitra: tolong cek dulu",
+      listen: "Bacakan",
+    },
   };
 
   // Her mailbox: a reply code opens the organisation's answers here, in the chat.
@@ -671,6 +702,25 @@
       forget: "यो मेलबक्स मेटाउनुहोस्",
       forgetAgain: "सधैंको लागि मेटाउन फेरि थिच्नुहोस्",
       forgotten: "मेलबक्स र यसका म्यासेजहरू मेटिए।",
+    },
+    id: {
+      haveCode: "Aku punya kode",
+      codeLabel: "Kode balasanmu (16 angka)",
+      open: "Buka",
+      close: "Tutup",
+      title: "Kotak pesanmu",
+      empty: "Belum ada jawaban. Coba lagi nanti dengan kode yang sama.",
+      notFound: "Tidak ada kotak pesan untuk kode ini. Cek lagi angkanya. Kotak pesan dihapus 30 hari setelah pesan terakhirnya.",
+      badCode: "Kode balasan terdiri dari 16 angka.",
+      tooMany: "Terlalu banyak percobaan. Tunggu {n} detik.",
+      failed: "Tidak berhasil. Coba lagi nanti.",
+      ngo: "Organisasi",
+      answerLabel: "Jawabanmu",
+      sendAnswer: "Kirim jawaban",
+      sent: "Terkirim. Organisasi akan membacanya.",
+      forget: "Hapus kotak pesan ini",
+      forgetAgain: "Ketuk sekali lagi untuk menghapus selamanya",
+      forgotten: "Kotak pesan dan semua pesannya sudah dihapus.",
     },
   };
 

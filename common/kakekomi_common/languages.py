@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
 # The codes, as a type the gateway's API schema shows as an enum.
-Language = Literal["en", "ja", "th", "tl", "es", "zh", "vi", "my", "ne"]
+Language = Literal["en", "ja", "th", "tl", "es", "zh", "vi", "my", "ne", "id"]
 CODES: Final[tuple[Language, ...]] = get_args(Language)
 
 # Unicode script (ISO 15924) a language is written in; the tokenizer and the language
@@ -40,6 +40,7 @@ REGISTERED: Final[tuple[LanguageInfo, ...]] = (
     LanguageInfo("vi", "Vietnamese", "Tiếng Việt", "Latn"),
     LanguageInfo("my", "Burmese", "မြန်မာ", "Mymr"),
     LanguageInfo("ne", "Nepali", "नेपाली", "Deva"),
+    LanguageInfo("id", "Indonesian", "Bahasa Indonesia", "Latn"),
 )
 BY_CODE: Final[dict[str, LanguageInfo]] = {info.code: info for info in REGISTERED}
 

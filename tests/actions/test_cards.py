@@ -40,6 +40,7 @@ def test_weekday_afternoon_the_line_in_her_language_comes_first() -> None:
         "police",  # open
         "tokyo_police_english",  # open
         "otit_chinese",  # open (Mon, Wed, Fri 11–19), in Chinese
+        "otit_indonesian",  # closed on Wednesdays, a phone
         "labour_hotline",  # opens at 17:00
     ]
     houterasu = by_id("ask_rights", "th", WEEKDAY_AFTERNOON)["houterasu"]
@@ -48,6 +49,16 @@ def test_weekday_afternoon_the_line_in_her_language_comes_first() -> None:
     assert houterasu["speaks_your_language"] is True
     labour = by_id("ask_rights", "th", WEEKDAY_AFTERNOON)["labour_hotline"]
     assert (labour["status"], labour["opens_at"]) == ("closed", "2026-12-09T17:00:00+09:00")
+
+
+def test_a_trainee_on_tuesday_gets_the_lines_in_indonesian_first_otit_among_them() -> None:
+    tuesday = WEEKDAY_AFTERNOON - datetime.timedelta(days=1)
+    assert ids("ask_rights", "id", tuesday)[:2] == ["houterasu", "otit_indonesian"]
+    otit = by_id("ask_rights", "id", tuesday)["otit_indonesian"]
+    assert (otit["status"], otit["closes_at"]) == ("open", "2026-12-08T19:00:00+09:00")
+    assert otit["speaks_your_language"] is True
+    wednesday = by_id("ask_rights", "id", WEEKDAY_AFTERNOON)["otit_indonesian"]
+    assert (wednesday["status"], wednesday["opens_at"]) == ("closed", "2026-12-10T11:00:00+09:00")
 
 
 def test_in_english_the_english_police_line_leads() -> None:
@@ -60,6 +71,7 @@ def test_sunday_night_only_lines_open_now_lead_and_closed_ones_say_when_they_ope
         "tokyo_police_english",
         "houterasu",  # closed, but in Thai
         "otit_chinese",  # closed, a phone
+        "otit_indonesian",
         "labour_hotline",  # closed, no phone
     ]
     houterasu = by_id("ask_rights", "th", SUNDAY_NIGHT)["houterasu"]
@@ -81,6 +93,7 @@ def test_on_a_public_holiday_weekday_lines_are_closed_and_holiday_hours_apply() 
         "labour_hotline",
         "houterasu",
         "otit_chinese",  # its Monday slot does not list holidays
+        "otit_indonesian",  # closed on holidays
     ]
 
 
@@ -152,7 +165,14 @@ def test_the_action_sends_the_cards_beside_the_text_at_its_clock() -> None:
     asyncio.run(action.run(dispatcher, tracker("ask_rights", "th"), {}))
     first = dispatcher.messages[0]
     sent = [card["id"] for card in first["custom"]["contacts"]]
-    assert sent == ["police", "tokyo_police_english", "houterasu", "otit_chinese", "labour_hotline"]
+    assert sent == [
+        "police",
+        "tokyo_police_english",
+        "houterasu",
+        "otit_chinese",
+        "otit_indonesian",
+        "labour_hotline",
+    ]
     # The text lists the same contacts in the same order.
     lines = [line for line in first["text"].splitlines() if not line.startswith(" ")]
     assert lines[0].startswith("ตำรวจ (เหตุฉุกเฉิน): 110")

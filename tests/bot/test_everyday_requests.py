@@ -19,6 +19,7 @@ REQUESTS = {
     "th": ["เปิดเพลงหน่อย", "ตั้งนาฬิกาปลุกหกโมง", "อากาศที่โอซาก้าเป็นยังไง"],
     "tl": ["magpatugtog ka ng music", "mag-set ka ng alarm ng 6", "ano ang panahon sa Osaka"],
     "es": ["pon algo de música", "pon una alarma a las 6", "qué tiempo hace en Osaka"],
+    "id": ["puterin musik dong", "pasang alarm jam 6", "cuaca di Osaka gimana"],
 }
 
 

@@ -83,6 +83,12 @@ QUESTIONS = {
         "ask_debt": "म्यानपावरले भन्छ अझै ११ लाख ऋण बाँकी छ, हरेक महिना ब्याज थपिन्छ",
         "ask_shelter": "म भागेर आएँ, आज राति सुत्ने कुनै ठाउँ छैन",
     },
+    "id": {
+        "ask_rights": "paspor aku dipegang kumiai dan gaji 2 bulan belum dibayar, boleh gitu?",
+        "ask_visa": "visa aku udah lama habis, kalo aku ke polisi bakal dideportasi gak",
+        "ask_debt": "lpk bilang utangku masih 60 juta dan tiap bulan dipotong dari gaji",
+        "ask_shelter": "aku udah keluar dari asrama dan malam ini gak ada tempat tidur",
+    },
 }
 CASES = [
     (lang, intent, text) for lang, topics in QUESTIONS.items() for intent, text in topics.items()
@@ -129,6 +135,7 @@ def test_answers_each_topic_in_the_persons_language(
         ("my", "သူ ဓားကိုင်ပြီး တံခါးရှေ့ ရောက်နေပြီ ကျွန်မကို သတ်မယ်တဲ့"),
         ("ne", "ऊ चक्कु बोकेर ढोकामा आइपुग्यो, मलाई मारिदिन्छु भन्दैछ"),
         ("ne", "sahu le malai kutdai cha, bachaunus"),
+        ("id", "dia udah di depan pintu bawa pisau, katanya mau bunuh aku"),
     ],
 )
 def test_danger_gets_110_and_119_before_anything_else(
@@ -196,6 +203,19 @@ def test_the_vietnamese_embassy_answer_lists_the_embassy(stack: RunningStack) ->
     assert body["messages"][0]["text"] == answers()["utter_ask_embassy"]["vi"]
     [listed] = [m for m in body["messages"] if m["contacts"]]
     assert "embassy_vietnam" in {card["id"] for card in listed["contacts"]}
+
+
+def test_an_indonesian_who_wants_to_run_away_gets_help_and_otit_in_indonesian(
+    stack: RunningStack,
+) -> None:
+    # Issue 11: "saya ingin kabur dari majikan" used to get the Japanese answer on medical care.
+    body = stack.chat("saya ingin kabur dari majikan").json()
+    assert body["language"] == "id"
+    texts = [m["text"] for m in body["messages"]]
+    assert texts[0] == answers()["utter_request_help"]["id"]
+    directory = yaml.safe_load((ROOT / "bot" / "directory.yml").read_text(encoding="utf-8"))
+    otit = next(e for e in directory["entries"] if e["id"] == "otit_indonesian")
+    assert otit["phone"] in texts[1]
 
 
 def test_new_conversations_get_unguessable_ids_and_unknown_ones_start_fresh(

@@ -41,9 +41,7 @@ MAX_FALSE_EMERGENCY = 0.01
 KNOWN_GAPS: dict[tuple[str, str], float] = {
     ("en", "false emergencies (danger negatives)"): 0.08,
     ("ja", "false emergencies (danger negatives)"): 0.13,
-    ("th", "false emergencies (danger negatives)"): 0.075,
     ("tl", "false emergencies (danger negatives)"): 0.125,
-    ("es", "false emergencies (danger negatives)"): 0.12,
     # Chinese, measured on kakekomi-config-9d767b1e126c36f3: 0.338. Its paired idioms are
     # fewer so far, and Han terms match anywhere ("救命！这个作业…", "快报警 有人把我的蛋糕吃了").
     ("zh", "false emergencies (danger negatives)"): 0.34,
@@ -60,6 +58,21 @@ KNOWN_GAPS: dict[tuple[str, str], float] = {
     # Nepali, measured on kakekomi-config-ae316d625d50d73a: 0.279, after two rounds of idioms.
     ("ne", "false emergencies (danger negatives)"): 0.29,
     ("id", "false emergencies (danger negatives)"): 0.06,
+    ("th", "false emergencies (danger negatives)"): 0.125,
+    ("es", "false emergencies (danger negatives)"): 0.15,
+    # Ten languages in one model, measured on kakekomi-config (help_confidence 0.18,
+    # 2026-12-06): the help answer wins more often (no must-catch line missed, help recall
+    # 1.000 in nine languages), at the cost of everyday requests answered as help. Each gap
+    # below is one to three benchmark lines; docs/maintaining.md has the figures.
+    ("en", "false emergencies (held-out)"): 0.012,
+    ("ja", "out-of-scope false accepts"): 0.115,
+    ("ja", "false emergencies (benchmark)"): 0.015,
+    ("zh", "out-of-scope false accepts"): 0.155,
+    ("vi", "out-of-scope false accepts"): 0.11,
+    ("my", "out-of-scope false accepts"): 0.13,
+    ("my", "false emergencies (benchmark)"): 0.011,
+    # One of 26 held-out help requests, answered as "not understood" (with 110 and 119).
+    ("my", "help-request recall"): 0.96,
 }
 
 

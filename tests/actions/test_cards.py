@@ -40,6 +40,7 @@ def test_weekday_afternoon_the_line_in_her_language_comes_first() -> None:
         "police",  # open
         "tokyo_police_english",  # open
         "otit_chinese",  # open (Mon, Wed, Fri 11–19), in Chinese
+        "otit_vietnamese",  # open (Mon–Fri 11–19), in Vietnamese
         "otit_indonesian",  # closed on Wednesdays, a phone
         "labour_hotline",  # opens at 17:00
     ]
@@ -71,6 +72,7 @@ def test_sunday_night_only_lines_open_now_lead_and_closed_ones_say_when_they_ope
         "tokyo_police_english",
         "houterasu",  # closed, but in Thai
         "otit_chinese",  # closed, a phone
+        "otit_vietnamese",
         "otit_indonesian",
         "labour_hotline",  # closed, no phone
     ]
@@ -93,6 +95,7 @@ def test_on_a_public_holiday_weekday_lines_are_closed_and_holiday_hours_apply() 
         "labour_hotline",
         "houterasu",
         "otit_chinese",  # its Monday slot does not list holidays
+        "otit_vietnamese",  # closed on holidays
         "otit_indonesian",  # closed on holidays
     ]
 
@@ -170,6 +173,7 @@ def test_the_action_sends_the_cards_beside_the_text_at_its_clock() -> None:
         "tokyo_police_english",
         "houterasu",
         "otit_chinese",
+        "otit_vietnamese",
         "otit_indonesian",
         "labour_hotline",
     ]

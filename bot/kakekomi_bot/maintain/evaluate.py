@@ -333,7 +333,8 @@ def _misses(value: float, sign: str, limit: float) -> bool:
 def known_gaps(report: dict[str, Any]) -> list[str]:
     """The targets missed within a known gap (KNOWN_GAPS), to be printed, not hidden."""
     return [
-        f"{language}: {name} {value:.3f} > target {target} (known gap, held at "
+        f"{language}: {name} {value:.3f} {'<' if sign == '>=' else '>'} target {target} "
+        f"(known gap, held at "
         f"{KNOWN_GAPS[(language, name)]})"
         for language, values in report["languages"].items()
         for name, value, sign, target in _checks(values)

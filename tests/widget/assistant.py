@@ -37,6 +37,9 @@ VISA_ANSWER = {
     "es": "Tu pasaporte es tuyo: el empleador no puede quedárselo.",
     "zh": "护照是你自己的：雇主不能扣着。",
     "ne": "पासपोर्ट तपाईंकै हो: साहुले राख्न पाउँदैन।",
+    "vi": "Hộ chiếu là của bạn: chủ không được giữ.",
+    "my": "ပတ်စပို့က သင့်ပိုင်ပါ၊ အလုပ်ရှင်က သိမ်းထားခွင့် မရှိပါ။",
+    "id": "Paspor itu milikmu: majikan tidak boleh menahannya.",
 }
 
 # HTML and script injection as Rasa might relay it (from a poisoned answer or an echo).
@@ -103,6 +106,9 @@ PASSPORT = {
     "es": "mi jefe me quitó el pasaporte",
     "zh": "老板把我的护照拿走了",
     "ne": "साहुले मेरो पासपोर्ट लियो",
+    "vi": "chủ lấy hộ chiếu của em rồi",
+    "my": "ရှချောက ပတ်စပို့ ယူသွားတယ်",
+    "id": "bos ambil paspor saya",
 }
 DANGER = "he is at the door with a knife"
 EMBASSY = "where is my embassy"
@@ -114,6 +120,9 @@ CHECK = {
     "es": "Comprueba estos números.",
     "zh": "请核实这些号码。",
     "ne": "यी नम्बरहरू एकपटक जाँच्नुहोस्।",
+    "vi": "Hãy kiểm tra lại các số này.",
+    "my": "ဒီဖုန်းနံပါတ်တွေကို စစ်ဆေးပါ။",
+    "id": "Tolong cek nomor-nomor ini.",
 }
 
 

@@ -28,7 +28,8 @@ AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.j
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SUNDAY_NIGHT = datetime.datetime(2026, 12, 6, 23, 30, tzinfo=JAPAN)
 LOCAL_VOICES = """() => {
-    const voices = ["en-US", "ja-JP", "th-TH", "fil-PH", "es-ES", "zh-CN"].map(
+    const voices = ["en-US", "ja-JP", "th-TH", "fil-PH", "es-ES", "zh-CN", "vi-VN", "my-MM",
+      "ne-NP", "id-ID"].map(
         (lang) => ({ name: lang, lang, localService: true }));
     Object.defineProperty(window, "speechSynthesis", { configurable: true, value: {
         getVoices: () => voices, speak() {}, cancel() {}, addEventListener() {} } });

@@ -68,7 +68,7 @@ def _lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings: Settings = app.state.settings
         app.state.contacts = contacts = load_emergency_contacts(settings.directory_path)
-        app.state.page = page.render_page(settings.exit_url, contacts)
+        app.state.assets = page.load_assets(settings.exit_url, contacts)
         idle_seconds = settings.session_idle_minutes * 60
         app.state.custom_handler = remember_handoff_request
         app.state.escalation = escalation = EscalationService(settings, transport=ngo_transport)

@@ -3,18 +3,25 @@
 The page is rendered once, at start-up, with two things it must hold before anything can
 fail: the quick exit's destination and the emergency numbers in every language, so the
 widget can show them even when the gateway no longer answers.
+
+Everything is read and gzip-compressed once, at start-up, and sent compressed to every
+browser that accepts it: she may be on a slow, prepaid phone connection, and nothing is
+cached (no-store), so each visit downloads the page again. Only these fixed files are
+compressed, never an answer that carries what she typed (no BREACH-style guessing).
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Final
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from api.directory import EmergencyContact
 from api.fallback import HEADERS
@@ -23,6 +30,12 @@ from kakekomi_common.languages import REGISTERED
 
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
 _HTML: Final = "text/html; charset=utf-8"
+# The page's own files, each with its media type.
+_FILES: Final = {
+    "app.js": "text/javascript; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+    "icon.svg": "image/svg+xml",
+}
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,26 +80,69 @@ def render_page(exit_url: str, contacts: Sequence[EmergencyContact]) -> bytes:
     return page.encode("utf-8")
 
 
+@dataclass(frozen=True)
+class Asset:
+    """One file of the page, as it is and gzip-compressed."""
+
+    body: bytes
+    gzipped: bytes
+    media_type: str
+
+    @classmethod
+    def of(cls, body: bytes, media_type: str) -> Asset:
+        """The file with its compressed form (mtime 0: the same bytes at every start)."""
+        return cls(body, gzip.compress(body, compresslevel=9, mtime=0), media_type)
+
+
+def load_assets(exit_url: str, contacts: Sequence[EmergencyContact]) -> dict[str, Asset]:
+    """The page and its static files by path, read and compressed once."""
+    assets = {"/": Asset.of(render_page(exit_url, contacts), _HTML)}
+    for name, media_type in _FILES.items():
+        assets[f"/static/{name}"] = Asset.of((STATIC_DIR / name).read_bytes(), media_type)
+    return assets
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip (``gzip;q=0`` refuses it)."""
+    qualities: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        name, _, parameters = item.partition(";")
+        quality = parameters.strip().removeprefix("q=").strip() or "1"
+        try:
+            qualities[name.strip()] = float(quality)
+        except ValueError:
+            qualities[name.strip()] = 0.0
+    return qualities.get("gzip", qualities.get("*", 0.0)) > 0
+
+
+def _serve(request: Request) -> Response:
+    asset: Asset = request.app.state.assets[request.url.path]
+    headers = {"vary": "accept-encoding"}
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
+        headers["content-encoding"] = "gzip"
+        return Response(asset.gzipped, media_type=asset.media_type, headers=headers)
+    return Response(asset.body, media_type=asset.media_type, headers=headers)
+
+
 @router.get("/")
 async def index(request: Request) -> Response:
     """Serve the chat page."""
-    page: bytes = request.app.state.page
-    return Response(page, media_type=_HTML)
+    return _serve(request)
 
 
 @router.get("/static/app.js")
-async def app_js() -> FileResponse:
+async def app_js(request: Request) -> Response:
     """Serve the page's script."""
-    return FileResponse(STATIC_DIR / "app.js", media_type="text/javascript; charset=utf-8")
+    return _serve(request)
 
 
 @router.get("/static/style.css")
-async def style_css() -> FileResponse:
+async def style_css(request: Request) -> Response:
     """Serve the page's stylesheet."""
-    return FileResponse(STATIC_DIR / "style.css", media_type="text/css; charset=utf-8")
+    return _serve(request)
 
 
 @router.get("/static/icon.svg")
-async def icon() -> FileResponse:
+async def icon(request: Request) -> Response:
     """Serve the page's plain, neutral icon."""
-    return FileResponse(STATIC_DIR / "icon.svg", media_type="image/svg+xml")
+    return _serve(request)

@@ -78,11 +78,6 @@ def phone(browser: Browser, gateway: Gateway) -> Iterator[BrowserContext]:
     context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 11): the interface strings of ten languages push the page over "
-    "60 KB; loading only her language's strings is the next step",
-)
 def test_the_whole_page_weighs_under_60_kb_over_the_wire(
     phone: BrowserContext, gateway: Gateway
 ) -> None:

@@ -22,6 +22,28 @@ def directory_path() -> Path:
     return Path(os.environ.get("KAKEKOMI_DIRECTORY", DEFAULT_PATH))
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice, which safe_load silently resolves to the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def parse(path: Path) -> dict[str, Any]:
+    """The file's data; a key given twice (one list hiding another) is an error."""
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.load(handle, Loader=_StrictLoader) or {}  # noqa: S506 - a SafeLoader
+    return data if isinstance(data, dict) else {}
+
+
 def _schedule_problem(entry: dict[str, Any]) -> str | None:
     languages = entry.get("languages")
     if languages is not None and (
@@ -61,8 +83,7 @@ def problems(entries: list[dict[str, Any]], kinds: dict[str, Any] | None = None)
 
 @functools.lru_cache(maxsize=4)
 def _read(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+    data = parse(path)
     found = problems(data.get("entries") or [], data.get("kinds") or {})
     if found:
         raise ValueError(found[0])

@@ -88,8 +88,8 @@ def order(cards: list[dict[str, Any]], topic: str) -> list[dict[str, Any]]:
 
 
 def cards_for(topic: str, language: str, now: datetime.datetime) -> list[dict[str, Any]]:
-    """The topic's contacts as cards, in the order she should try them at `now`."""
-    entries = directory.entries_for(topic)
+    """The topic's contacts for her language (their `audience`) as cards, in the order to try."""
+    entries = directory.entries_for(topic, language)
     return order([card(entry, language, now) for entry in entries], topic)
 
 
@@ -98,6 +98,6 @@ def contacts_message(topic: str, language: str, now: datetime.datetime) -> dict[
     items = cards_for(topic, language, now)
     if not items:
         return None
-    by_id = {entry["id"]: entry for entry in directory.entries_for(topic)}
+    by_id = {entry["id"]: entry for entry in directory.entries_for(topic, language)}
     text = "\n".join(directory.render(by_id[item["id"]], language) for item in items)
     return {"text": text, "contacts": items}

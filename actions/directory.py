@@ -15,6 +15,9 @@ from kakekomi_common.languages import CODES as LANGUAGES
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "bot" / "directory.yml"
 REQUIRED_FIELDS = ("id", "kind", "name", "topics", "source", "verified", "partner_confirmed")
+# Who writes in these may be from anywhere (a Filipina or a Nepali in English, a Japanese
+# supporter asking for someone), so they see every entry, whatever its `audience`.
+EVERY_ENTRY_LANGUAGES: tuple[str, ...] = ("en", "ja")
 
 
 def directory_path() -> Path:
@@ -42,6 +45,29 @@ def parse(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
         data = yaml.load(handle, Loader=_StrictLoader) or {}  # noqa: S506 - a SafeLoader
     return data if isinstance(data, dict) else {}
+
+
+def _answers_in(entry: dict[str, Any]) -> set[str]:
+    named = set(entry.get("languages") or [])
+    for raw in entry.get("open") or []:
+        named |= set(raw.get("languages") or [])
+    return named
+
+
+def _audience_problem(entry: dict[str, Any]) -> str | None:
+    if "audience" not in entry:
+        return None
+    audience = entry["audience"]
+    if not isinstance(audience, list) or not audience or not set(audience) <= set(LANGUAGES):
+        return f"audience must be a non-empty list of {', '.join(LANGUAGES)} (or absent: everyone)"
+    if entry.get("kind") == "emergency":
+        return "an emergency entry is for everyone: no audience"
+    # A line that answers in her language is never hidden from her by mistake (a Vietnamese
+    # line copied with audience [zh]); a language it answers in belongs in its audience.
+    hidden = sorted(_answers_in(entry) - set(audience) - set(EVERY_ENTRY_LANGUAGES))
+    if hidden:
+        return f"it answers in {', '.join(hidden)}, which its audience leaves out"
+    return None
 
 
 def _schedule_problem(entry: dict[str, Any]) -> str | None:
@@ -76,9 +102,40 @@ def problems(entries: list[dict[str, Any]], kinds: dict[str, Any] | None = None)
             found.append(f"directory entry {entry.get('id')!r} lacks {', '.join(missing)}")
         elif not isinstance(entry["verified"], datetime.date):
             found.append(f"directory entry {entry.get('id')!r}: verified is not a YYYY-MM-DD date")
-        elif (problem := _schedule_problem(entry)) is not None:
+        elif (problem := _schedule_problem(entry) or _audience_problem(entry)) is not None:
             found.append(f"directory entry {entry.get('id')!r}: {problem}")
     return found
+
+
+def listed_to(entry: dict[str, Any], language: str) -> bool:
+    """Whether the entry is listed to someone writing in `language` (its `audience`)."""
+    audience = entry.get("audience")
+    return audience is None or language in audience or language in EVERY_ENTRY_LANGUAGES
+
+
+def coverage_gaps(entries: list[dict[str, Any]]) -> list[str]:
+    """Topics that list contacts but none to some language: audiences must not empty a topic."""
+    topics = sorted({topic for entry in entries for topic in entry.get("topics") or []})
+    found = []
+    for topic in topics:
+        listed = [entry for entry in entries if topic in (entry.get("topics") or [])]
+        missing = [lang for lang in LANGUAGES if not any(listed_to(e, lang) for e in listed)]
+        if missing:
+            found.append(
+                f"directory: after {topic} no contact is listed to {', '.join(missing)}"
+                " (give one entry of that topic no audience, or one with that language)"
+            )
+    return found
+
+
+def file_problems(path: Path) -> list[str]:
+    """Everything validate checks in the directory file: its YAML, each entry, the coverage."""
+    try:
+        data = parse(path)
+    except yaml.YAMLError as exc:
+        return [f"{path.name}: {exc}"]
+    entries = data.get("entries") or []
+    return [*problems(entries, data.get("kinds") or {}), *coverage_gaps(entries)]
 
 
 @functools.lru_cache(maxsize=4)
@@ -108,9 +165,13 @@ def slots(entry: dict[str, Any]) -> list[hours.Slot] | None:
     return None if raw is None else [hours.parse_slot(item) for item in raw]
 
 
-def entries_for(topic: str, path: Path | None = None) -> list[dict[str, Any]]:
-    """The entries listed after `topic` (an intent name), in file order."""
-    return [entry for entry in load(path or directory_path()) if topic in entry["topics"]]
+def entries_for(topic: str, language: str, path: Path | None = None) -> list[dict[str, Any]]:
+    """The entries listed after `topic` (an intent name) to her language, in file order."""
+    return [
+        entry
+        for entry in load(path or directory_path())
+        if topic in entry["topics"] and listed_to(entry, language)
+    ]
 
 
 def localised(value: Any, language: str) -> str | None:

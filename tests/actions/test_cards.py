@@ -13,6 +13,7 @@ from actions import cards, directory, hours
 from actions.contacts import ActionContacts
 from tests.actions.trackers import tracker
 
+LANGUAGES = directory.LANGUAGES
 JST = hours.JAPAN
 WEEKDAY_AFTERNOON = datetime.datetime(2026, 12, 9, 15, 0, tzinfo=JST)  # a Wednesday
 SUNDAY_NIGHT = datetime.datetime(2026, 12, 6, 23, 30, tzinfo=JST)
@@ -35,13 +36,11 @@ def test_public_holidays_come_from_the_offline_calendar() -> None:
 
 
 def test_weekday_afternoon_the_line_in_her_language_comes_first() -> None:
+    # OTIT's Chinese, Vietnamese and Indonesian lines are not for her (their `audience`).
     assert ids("ask_rights", "th", WEEKDAY_AFTERNOON) == [
         "houterasu",  # open, Thai
         "police",  # open
         "tokyo_police_english",  # open
-        "otit_chinese",  # open (Mon, Wed, Fri 11–19), in Chinese
-        "otit_vietnamese",  # open (Mon–Fri 11–19), in Vietnamese
-        "otit_indonesian",  # closed on Wednesdays, a phone
         "labour_hotline",  # opens at 17:00
     ]
     houterasu = by_id("ask_rights", "th", WEEKDAY_AFTERNOON)["houterasu"]
@@ -71,9 +70,6 @@ def test_sunday_night_only_lines_open_now_lead_and_closed_ones_say_when_they_ope
         "police",
         "tokyo_police_english",
         "houterasu",  # closed, but in Thai
-        "otit_chinese",  # closed, a phone
-        "otit_vietnamese",
-        "otit_indonesian",
         "labour_hotline",  # closed, no phone
     ]
     houterasu = by_id("ask_rights", "th", SUNDAY_NIGHT)["houterasu"]
@@ -94,9 +90,38 @@ def test_on_a_public_holiday_weekday_lines_are_closed_and_holiday_hours_apply() 
         "tokyo_police_english",
         "labour_hotline",
         "houterasu",
+    ]
+    # In Japanese every OTIT line is listed (she may be asking for someone): closed.
+    assert ids("ask_rights", "ja", HOLIDAY) == [
+        "police",
+        "tokyo_police_english",
+        "labour_hotline",
+        "houterasu",
         "otit_chinese",  # its Monday slot does not list holidays
         "otit_vietnamese",  # closed on holidays
         "otit_indonesian",  # closed on holidays
+    ]
+
+
+def test_among_closed_lines_a_phone_comes_before_none() -> None:
+    # Japanese sees every line (English and Japanese are written by people from anywhere).
+    assert ids("ask_rights", "ja", SUNDAY_NIGHT) == [
+        "police",
+        "tokyo_police_english",
+        "houterasu",  # closed, a phone
+        "otit_chinese",
+        "otit_vietnamese",
+        "otit_indonesian",
+        "labour_hotline",  # closed, no phone
+    ]
+
+
+def test_a_burmese_trainee_gets_no_otit_line_in_another_language() -> None:
+    assert ids("ask_rights", "my", SUNDAY_NIGHT) == [
+        "police",
+        "tokyo_police_english",
+        "labour_hotline",  # closed, but in Burmese
+        "houterasu",  # closed, no Burmese
     ]
 
 
@@ -140,6 +165,82 @@ def test_in_chinese_the_lines_that_speak_it_lead_and_otit_says_when_it_opens() -
     assert otit["helps_with"] == "工作和工资问题"
 
 
+def test_a_vietnamese_trainee_gets_the_vietnamese_otit_line_and_not_the_others() -> None:
+    assert ids("ask_rights", "vi", WEEKDAY_AFTERNOON) == [
+        "houterasu",  # open, Vietnamese
+        "otit_vietnamese",  # open, Vietnamese
+        "police",
+        "tokyo_police_english",
+        "labour_hotline",  # opens at 17:00
+    ]
+    for topic in ("ask_visa", "ask_debt", "request_help"):
+        listed = ids(topic, "vi", WEEKDAY_AFTERNOON)
+        assert "otit_vietnamese" in listed
+        assert not {"otit_chinese", "otit_indonesian"} & set(listed), topic
+
+
+# The embassies and consular lines after an embassy question, per language, besides IOM
+# (for every nationality): her country's only. Spanish gets Colombia's, the one listed.
+EMBASSIES = {
+    "th": {"embassy_thailand", "thai_mfa_call_centre"},
+    "tl": {"embassy_philippines"},
+    "es": {"embassy_colombia"},
+    "zh": {"embassy_china", "china_embassy_protection", "china_mfa_12308"},
+    "vi": {
+        "embassy_vietnam",
+        "embassy_vietnam_protection",
+        "consulate_vietnam_osaka",
+        "consulate_vietnam_fukuoka",
+    },
+    "my": {"embassy_myanmar"},
+    "ne": {"embassy_nepal"},
+    "id": {"kbri_tokyo", "kbri_tokyo_hotline", "kjri_osaka_hotline"},
+}
+
+
+@pytest.mark.parametrize("language", sorted(EMBASSIES))
+def test_an_embassy_question_lists_her_countrys_embassy_and_no_other(language: str) -> None:
+    assert set(ids("ask_embassy", language, WEEKDAY_AFTERNOON)) == {
+        "iom_japan",
+        *EMBASSIES[language],
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_in_english_and_japanese_every_embassy_and_otit_line_is_listed(language: str) -> None:
+    every_embassy = {"iom_japan"}.union(*EMBASSIES.values())
+    assert set(ids("ask_embassy", language, WEEKDAY_AFTERNOON)) == every_embassy
+    assert {"otit_chinese", "otit_vietnamese", "otit_indonesian"} <= set(
+        ids("ask_rights", language, WEEKDAY_AFTERNOON)
+    )
+
+
+def test_entries_without_an_audience_are_listed_in_every_language() -> None:
+    entries = directory.load(directory.DEFAULT_PATH)
+    for_everyone = [entry for entry in entries if "audience" not in entry]
+    assert {"police", "houterasu", "iom_japan", "dv_soudan_plus"} <= {e["id"] for e in for_everyone}
+    for language in LANGUAGES:
+        for entry in for_everyone:
+            for topic in entry["topics"]:
+                assert entry["id"] in ids(topic, language, WEEKDAY_AFTERNOON), (topic, language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_topic_that_lists_contacts_lists_some_to_every_language(language: str) -> None:
+    entries = directory.load(directory.DEFAULT_PATH)
+    for topic in {topic for entry in entries for topic in entry["topics"]}:
+        assert ids(topic, language, SUNDAY_NIGHT), topic
+    assert directory.coverage_gaps(entries) == []
+
+
+def test_the_text_lists_the_same_contacts_as_the_cards() -> None:
+    message = cards.contacts_message("ask_embassy", "vi", WEEKDAY_AFTERNOON)
+    assert message is not None
+    assert "03-3466-3311" in message["text"]  # the Vietnamese embassy
+    assert "+81-3-3403-3388" not in message["text"]  # the Chinese embassy
+    assert "03-3441-4201" not in message["text"]  # KBRI Tokyo
+
+
 @pytest.mark.parametrize("now", [WEEKDAY_AFTERNOON, SUNDAY_NIGHT, HOLIDAY])
 @pytest.mark.parametrize("language", directory.LANGUAGES)
 def test_in_an_emergency_110_then_119_lead(now: datetime.datetime, language: str) -> None:
@@ -149,7 +250,9 @@ def test_in_an_emergency_110_then_119_lead(now: datetime.datetime, language: str
 def test_cards_carry_tel_numbers_from_the_directory_only() -> None:
     raw = directory.DEFAULT_PATH.read_text(encoding="utf-8")
     for topic in ("emergency", "ask_rights", "ask_embassy", "ask_shelter", "ask_debt"):
-        for card in cards.cards_for(topic, "es", WEEKDAY_AFTERNOON):
+        for card in (
+            c for lang in LANGUAGES for c in cards.cards_for(topic, lang, WEEKDAY_AFTERNOON)
+        ):
             if card["phone"]:
                 assert card["phone"] in raw
                 assert card["dial"] == card["phone"].replace("-", "")
@@ -168,15 +271,7 @@ def test_the_action_sends_the_cards_beside_the_text_at_its_clock() -> None:
     asyncio.run(action.run(dispatcher, tracker("ask_rights", "th"), {}))
     first = dispatcher.messages[0]
     sent = [card["id"] for card in first["custom"]["contacts"]]
-    assert sent == [
-        "police",
-        "tokyo_police_english",
-        "houterasu",
-        "otit_chinese",
-        "otit_vietnamese",
-        "otit_indonesian",
-        "labour_hotline",
-    ]
+    assert sent == ["police", "tokyo_police_english", "houterasu", "labour_hotline"]
     # The text lists the same contacts in the same order.
     lines = [line for line in first["text"].splitlines() if not line.startswith(" ")]
     assert lines[0].startswith("ตำรวจ (เหตุฉุกเฉิน): 110")

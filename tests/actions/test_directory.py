@@ -1,4 +1,4 @@
-"""The directory file as the actions read it: what the loader refuses."""
+"""The directory's `audience`: who an entry is listed to, and what the checks refuse."""
 
 from __future__ import annotations
 
@@ -34,6 +34,94 @@ def write(tmp_path: Path, *entries: dict[str, Any]) -> Path:
     return path
 
 
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    return write(
+        tmp_path,
+        entry("general"),
+        entry("otit_vi", languages=["vi"], audience=["vi"]),
+        entry("otit_zh", languages=["zh"], audience=["zh"]),
+        entry("for_two", audience=["th", "tl"]),
+    )
+
+
+def listed(path: Path, language: str) -> list[str]:
+    return [item["id"] for item in directory.entries_for("ask_rights", language, path)]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("vi", ["general", "otit_vi"]),
+        ("zh", ["general", "otit_zh"]),
+        ("th", ["general", "for_two"]),
+        ("tl", ["general", "for_two"]),
+        ("my", ["general"]),
+        ("en", ["general", "otit_vi", "otit_zh", "for_two"]),
+        ("ja", ["general", "otit_vi", "otit_zh", "for_two"]),
+    ],
+)
+def test_an_entry_is_listed_to_its_audience_and_in_english_and_japanese(
+    small: Path, language: str, expected: list[str]
+) -> None:
+    assert listed(small, language) == expected
+
+
+def test_a_topic_is_still_only_the_topics_entries(small: Path) -> None:
+    assert directory.entries_for("ask_embassy", "en", small) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"audience": ["vn"]}, "audience must be a non-empty list"),
+        ({"audience": "vi"}, "audience must be a non-empty list"),
+        ({"audience": []}, "audience must be a non-empty list"),
+        ({"audience": None}, "audience must be a non-empty list"),
+        ({"languages": ["vi"], "audience": ["zh"]}, "answers in vi, which its audience leaves"),
+        (
+            {
+                "audience": ["vi"],
+                "open": [{"days": "all", "from": "12:00", "to": "22:00", "languages": ["th"]}],
+            },
+            "answers in th",
+        ),
+        ({"kind": "emergency", "audience": ["vi"]}, "an emergency entry is for everyone"),
+    ],
+)
+def test_a_bad_audience_fails_loudly(tmp_path: Path, fields: dict[str, Any], message: str) -> None:
+    path = write(tmp_path, entry("general"), entry("x", **fields))
+    with pytest.raises(ValueError, match=message):
+        directory.load(path)
+    assert any(message in problem for problem in directory.file_problems(path))
+
+
+def test_answering_in_english_or_japanese_needs_no_audience_entry_for_them(tmp_path: Path) -> None:
+    path = write(tmp_path, entry("general"), entry("x", languages=["ja", "vi"], audience=["vi"]))
+    assert listed(path, "vi") == ["general", "x"]
+
+
+def test_a_topic_whose_every_entry_has_an_audience_leaves_the_others_without_a_contact(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        entry("general"),
+        entry("embassy_vi", topics=["ask_embassy"], audience=["vi"]),
+        entry("embassy_th", topics=["ask_embassy"], audience=["th", "my"]),
+    )
+    assert directory.file_problems(path) == [
+        "directory: after ask_embassy no contact is listed to tl, es, zh, ne, id"
+        " (give one entry of that topic no audience, or one with that language)"
+    ]
+    # The action server still loads it (better some contacts than none); validate refuses it.
+    assert [e["id"] for e in directory.entries_for("ask_embassy", "vi", path)] == ["embassy_vi"]
+
+
+def test_the_real_directory_passes_every_check() -> None:
+    assert directory.file_problems(directory.DEFAULT_PATH) == []
+
+
 def test_a_key_given_twice_is_refused_not_silently_resolved(tmp_path: Path) -> None:
     # The labour hotline once had `languages: [ne]` and, further down, `languages: [en, ...]`:
     # YAML kept the second and Nepali vanished from the card without a word.
@@ -44,3 +132,5 @@ def test_a_key_given_twice_is_refused_not_silently_resolved(tmp_path: Path) -> N
     path.write_text(text.replace("  languages:\n  - ne\n", twice), encoding="utf-8")
     with pytest.raises(yaml.YAMLError, match="'languages' is given twice"):
         directory.load(path)
+    [problem] = directory.file_problems(path)
+    assert "'languages' is given twice" in problem

@@ -93,6 +93,23 @@ def test_a_directory_entry_without_source_or_date_is_named(tmp_path: Path) -> No
     ]
 
 
+def test_a_topic_that_an_audience_leaves_without_contacts_is_named(tmp_path: Path) -> None:
+    names = "{" + ", ".join(f"{code}: A" for code in CODES) + "}"
+    entry = f"kind: legal\n    name: {names}\n    partner_confirmed: false\n"
+    entry += "    source: https://example.org\n    verified: 2026-11-25\n"
+    directory = write(
+        tmp_path / "directory.yml",
+        f"kinds:\n  legal: {names}\n"
+        "entries:\n"
+        f"  - id: general\n    topics: [ask_rights]\n    {entry}"
+        f"  - id: vi_only\n    topics: [ask_embassy]\n    audience: [vi]\n    {entry}",
+    )
+    assert validate.directory_entries(directory) == [
+        "directory: after ask_embassy no contact is listed to th, tl, es, zh, my, ne, id"
+        " (give one entry of that topic no audience, or one with that language)"
+    ]
+
+
 def test_duplicates_and_conflicts_are_named(project: Path) -> None:
     write(project / "nlu" / "en" / "b.yml", nlu({"greet": ["Hi!"], "request_help": ["HELLO"]}))
     write(project / "nlu" / "ja" / "b.yml", nlu({"greet": ["hello"]}))

@@ -93,11 +93,10 @@ def responses_in_every_language(domain: dict[str, Any]) -> list[str]:
 
 
 def directory_entries(path: Path) -> list[str]:
-    """Every directory entry has a source, a verified date, names, sound hours, a kind label."""
+    """Each entry has a source, a date, names, sound hours, an audience; each language a contact."""
     from actions import directory
 
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return directory.problems(data.get("entries") or [], data.get("kinds") or {})
+    return directory.file_problems(path)
 
 
 def duplicate_examples(nlu_dir: Path) -> list[str]:

@@ -210,6 +210,8 @@ def test_a_vietnamese_trainee_whose_passport_is_held_gets_a_vietnamese_line(
     [listed] = [m for m in body["messages"] if m["contacts"]]
     speaking = [card["id"] for card in listed["contacts"] if card["speaks_your_language"]]
     assert "otit_vietnamese" in speaking
+    # OTIT's lines in other languages are not for her (their `audience`, issue 11).
+    assert not {"otit_chinese", "otit_indonesian"} & {card["id"] for card in listed["contacts"]}
 
 
 def test_the_vietnamese_embassy_answer_lists_the_embassy(stack: RunningStack) -> None:
@@ -217,7 +219,10 @@ def test_the_vietnamese_embassy_answer_lists_the_embassy(stack: RunningStack) ->
     assert body["language"] == "vi"
     assert body["messages"][0]["text"] == answers()["utter_ask_embassy"]["vi"]
     [listed] = [m for m in body["messages"] if m["contacts"]]
-    assert "embassy_vietnam" in {card["id"] for card in listed["contacts"]}
+    shown = {card["id"] for card in listed["contacts"]}
+    assert "embassy_vietnam" in shown
+    # Vietnam's embassy and consulates and IOM: no other country's embassy (issue 11).
+    assert not {"embassy_china", "embassy_thailand", "kbri_tokyo", "embassy_nepal"} & shown
 
 
 def test_an_indonesian_who_wants_to_run_away_gets_help_and_otit_in_indonesian(

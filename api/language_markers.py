@@ -54,7 +54,8 @@ _CHOSEN: Final[dict[str, dict[str, int]]] = {
         "cuarto comer carro bueno agencia vienen verdad sueldo señora otra muero mañana "
         "escondida cual bien algun algún yenes todos tarde siento semana saben luego llamen "
         "estar empresa cerca cada aca acá ver tal regresar hora hablando ayudar asi así algo "
-        "agua saludos chao adios adiós vemos hablamos despido cuidense cuídense listo tu tú",
+        "agua saludos chao adios adiós vemos hablamos despido cuidense cuídense listo tu tú "
+        "porfa",
         "me no si sí ni para en y x dar sino amo",
     ),
     "en": _words(
@@ -235,13 +236,13 @@ _FROM_TRAINING: Final[dict[str, dict[str, int]]] = {
         "diyeko dinchu dhito dhakdhakyaudai deko dekhcha dekhayo dashain chode chiya chinjan "
         "chalaune chakki chahidaina chahanchu bolna bitaune bhetna bhetaula bhayera bhasa "
         "bharosa bhana bhagnu bhagne bhagda bechbikhan banaune baki bagiraheko badi bachna "
-        "bachaunus bachaideu arth arko adhikar aatmahatya aankha aama aafai"
+        "bachaunus bachaideu arth arko adhikar aatmahatya aankha aama aafai hau"
     ),
 }
 # Words no other language here writes, and that each person of that language types: one
 # of them outweighs a message's English nouns.
 _DECISIVE: Final[dict[str, dict[str, int]]] = {
-    "tl": dict.fromkeys("po opo ng mga".split(), 3),
+    "tl": dict.fromkeys("po opo ng mga ba".split(), 3),
     "id": dict.fromkeys("saya aku tidak gak nggak".split(), 3),
     "vi": dict.fromkeys("không khong tôi được duoc".split(), 3),
     "ne": dict.fromkeys("malai mero chha".split(), 3),
@@ -250,9 +251,10 @@ MARKERS: Final[dict[str, dict[str, int]]] = {
     code: _FROM_TRAINING.get(code, {}) | words | _DECISIVE.get(code, {})
     for code, words in _CHOSEN.items()
 }
-# Romanised Nepali verb endings (hunuhuncha, dincha, herchha, bolaucha, lekheko, didina):
-# no Spanish, Tagalog or Indonesian word of five letters or more ends so.
-NEPALI_ENDING: Final = re.compile(r"\w{2,}(?:ncha|chha|aucha|daina|dina|eko)")
+# Romanised Nepali verb endings (hunuhuncha, dincha, herchha, bolaucha, lekheko, didina) and
+# the "do it for me" request (bolaidinu, pathaidinus, garidinuhos): no Spanish, Tagalog or
+# Indonesian word of five letters or more ends so.
+NEPALI_ENDING: Final = re.compile(r"\w{2,}(?:ncha|chha|aucha|daina|dina|dinus?|dinuhos|eko)")
 
 # Two-word markers ("no se" is Spanish even without the accent; "ho chieu" Vietnamese).
 BIGRAMS: Final[dict[str, tuple[str, int]]] = {

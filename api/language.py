@@ -37,6 +37,8 @@ _MIN_SCORE: Final = 2
 # that only one language here writes.
 _HAN_KANA: Final = ("ja", "zh")
 _OWN_SCRIPT: Final = ("th", "my")
+# Scripts only one language here writes (Devanagari: Nepali, the rest is romanised).
+_ONE_LANGUAGE_SCRIPTS: Final = ("th", "my", "ne")
 # Every language these tables know, registered or not yet: those with marker words, and
 # those named by their script alone.
 KNOWN: Final = (*_MARKERS, *_HAN_KANA, *_OWN_SCRIPT)
@@ -44,9 +46,6 @@ KNOWN: Final = (*_MARKERS, *_HAN_KANA, *_OWN_SCRIPT)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _SPANISH_PUNCTUATION = frozenset("ñ¿¡")
 _SPANISH_ACCENTS = frozenset("áéíóú")
-# A few letters of a script that only one language here writes (Devanagari: Nepali) tip a
-# message that is mostly Latin letters ("ma student ho, मलाई डर लाग्छ").
-_SCRIPT_BONUS: Final = 2
 # Letters only Vietnamese writes, of the languages here: đ ă â ê ô ơ ư, the grave, tilde
 # and acute-y tones (Spanish has acute á é í ó ú only) and the tone-marked vowels of Latin
 # Extended Additional (ạ ả ấ ầ ẩ ẫ ậ ... ỹ).
@@ -96,6 +95,12 @@ def _script_counts(text: str) -> dict[str, int]:
 
 
 def _script_language(text: str, conversation: str | None, counts: dict[str, int]) -> str | None:
+    # A few letters of a script only one language here writes name it even among Latin
+    # words: English is everyone's second language ("thank you ค่ะ", "help me ပါ", "ma
+    # student ho, मलाई डर लाग्छ"), and no one else types these scripts.
+    own = [script for script in _ONE_LANGUAGE_SCRIPTS if counts.get(script)]
+    if own:
+        return max(own, key=lambda script: counts[script])
     latin = counts.get("latin", 0)
     others = {script: count for script, count in counts.items() if script != "latin"}
     if not others:
@@ -106,12 +111,9 @@ def _script_language(text: str, conversation: str | None, counts: dict[str, int]
     return _han_or_kana(text, conversation) if best == "cjk" else best
 
 
-def _marker_scores(text: str, among: Collection[str], counts: dict[str, int]) -> dict[str, int]:
+def _marker_scores(text: str, among: Collection[str]) -> dict[str, int]:
     words = _WORD.findall(text)
     scores = {language: 0 for language in _MARKERS if language in among}
-    for script in ("th", "my", "ne"):
-        if counts.get(script) and script in among:
-            scores[script] = scores.get(script, 0) + _SCRIPT_BONUS
     for word in words:
         for language in scores:
             scores[language] += _MARKERS.get(language, {}).get(word, 0)
@@ -147,9 +149,7 @@ def guess(text: str, conversation: str | None = None, among: Collection[str] = K
         if by_script == "zh" and "zh" not in among:
             by_script = "ja"  # until Chinese is registered, Han reads as Japanese
         return by_script if by_script in among else None
-    ranked = sorted(
-        _marker_scores(text, among, counts).items(), key=lambda item: item[1], reverse=True
-    )
+    ranked = sorted(_marker_scores(text, among).items(), key=lambda item: item[1], reverse=True)
     if not ranked:
         return None
     best, top = ranked[0]

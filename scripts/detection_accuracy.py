@@ -37,15 +37,17 @@ from kakekomi_common.languages import CODES
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.98
 # Languages whose "named" share is below the target, held just under where it was measured
-# so it cannot get worse unnoticed. Their held-out files have lines made only of English
-# words ("hellooo good eve", "r u real" in Tagalog; "thank you so much didi", "are you bot
-# ho?" in romanised Nepali), which no word list can name; their conversations stay in
-# their language ("kept" meets the target). Nepali meets the target since a few more of
-# its words were added (0.984 named; its three misses are English words only).
-# Nepali: 0.968 with ten languages; the misses are held-out lines written in English with
-# a Nepali word or none ("thank you so much didi", "are you bot ho?"), which no word list
-# can place.
-KNOWN_GAPS: dict[str, float] = {"tl": 0.965, "ne": 0.965}
+# so it cannot get worse unnoticed; both are "kept" above the target. Their misses are
+# English words with at most a word of the language, which no word list can place without
+# making English worse (the English held-out file has "ok going now bye bye po"):
+# Tagalog 166/170: "hellooo good eve", "r u real", "phil embassy tokyo contact no pls" (all
+# English) and "paso na visa ko last month" ("paso", expired, is a Spanish word too; "na"
+# and "ko", which Nepali or Vietnamese write too, weigh less than "last month").
+# Nepali 181/185: "thank you so much didi", "thank u hai", "are you bot ho?" (English with
+# an address word or a particle: "hai" is Indonesian too, "ho" Vietnamese) and "ma ra sathi
+# dubai lai help chaiyo" ("chaiyo", "chahiyo" without its h, is in no training example,
+# and "ma ra lai" score as much as Vietnamese: a tie names nothing).
+KNOWN_GAPS: dict[str, float] = {"tl": 0.975, "ne": 0.975}
 MIN_WORDS = 3
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9d]")
 _THAI = re.compile("[\u0e00-\u0e7f]")

@@ -244,3 +244,42 @@ def test_han_alike_in_both_keeps_the_conversation(
 def test_new_cases_cover_every_known_language() -> None:
     for language in KNOWN:
         assert sum(1 for _, expected in NEW_CASES + CASES if expected == language) >= 10
+
+
+# Signs added from the training data, each with a line it decides and lines of the language
+# whose words look alike, which must keep their language.
+SIGN_CASES: list[tuple[str, str | None]] = [
+    # Tagalog's question particle "ba" outweighs the English words of Taglish ...
+    ("legit ba this agency", "tl"),
+    ("safe ba here", "tl"),
+    # ... while Vietnamese "ba" (father, three) stays Vietnamese, with marks or without
+    ("ba mẹ tôi ở quê", "vi"),
+    ("ba toi dang benh", "vi"),
+    # Nepali "hau" (timi ... hau, "you are") and the "do it for me" ending -idinu(s)
+    ("AI hau timi?", "ne"),
+    ("ticket book garidinu", "ne"),
+    ("yo form bharidinus", "ne"),  # not Spanish "yo"
+    ("kripaya police bolaidinuhos", "ne"),
+    # Vietnamese "cha" (father) and "họ"/"ho" (they) are not Nepali "cha", "ho"
+    ("cha tôi bị bệnh", "vi"),
+    ("cha toi bi benh", "vi"),
+    ("họ không trả lương cho tôi", "vi"),
+    ("ho toi khong tra luong", "vi"),
+    # Spanish "porfa" (por favor)
+    ("me ayudas porfa", "es"),
+    # A few letters of a script only one language writes name it among English words
+    ("thank you so much ค่ะ", "th"),
+    ("good night ပါ", "my"),
+    ("please help मलाई", "ne"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SIGN_CASES)
+def test_signs_from_the_training_data(text: str, expected: str | None) -> None:
+    assert guess(text, among=KNOWN) == expected
+
+
+def test_own_script_letters_switch_an_english_conversation() -> None:
+    assert guess("thank you ค่ะ", "en", among=KNOWN) == "th"
+    # Han is written by two languages and names places in Japan: English stays English
+    assert guess("I work in 大阪, my boss keeps my money", "en", among=KNOWN) == "en"

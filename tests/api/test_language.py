@@ -256,7 +256,7 @@ SIGN_CASES: list[tuple[str, str | None]] = [
     ("ba mẹ tôi ở quê", "vi"),
     ("ba toi dang benh", "vi"),
     # Nepali "hau" (timi ... hau, "you are") and the "do it for me" ending -idinu(s)
-    ("AI hau timi?", "ne"),
+    ("chatbot hau?", "ne"),
     ("ticket book garidinu", "ne"),
     ("yo form bharidinus", "ne"),  # not Spanish "yo"
     ("kripaya police bolaidinuhos", "ne"),

@@ -36,11 +36,13 @@ def test_public_holidays_come_from_the_offline_calendar() -> None:
 
 
 def test_weekday_afternoon_the_line_in_her_language_comes_first() -> None:
-    # OTIT's Chinese, Vietnamese and Indonesian lines are not for her (their `audience`).
+    # OTIT's Chinese, Vietnamese, Indonesian and Filipino lines are not for her (their
+    # `audience`); its English line is, since no Thai line was found.
     assert ids("ask_rights", "th", WEEKDAY_AFTERNOON) == [
         "houterasu",  # open, Thai
         "police",  # open
         "tokyo_police_english",  # open
+        "otit_english",  # Tuesdays and Thursdays
         "labour_hotline",  # opens at 17:00
     ]
     houterasu = by_id("ask_rights", "th", WEEKDAY_AFTERNOON)["houterasu"]
@@ -70,6 +72,7 @@ def test_sunday_night_only_lines_open_now_lead_and_closed_ones_say_when_they_ope
         "police",
         "tokyo_police_english",
         "houterasu",  # closed, but in Thai
+        "otit_english",  # closed, a phone
         "labour_hotline",  # closed, no phone
     ]
     houterasu = by_id("ask_rights", "th", SUNDAY_NIGHT)["houterasu"]
@@ -90,6 +93,7 @@ def test_on_a_public_holiday_weekday_lines_are_closed_and_holiday_hours_apply() 
         "tokyo_police_english",
         "labour_hotline",
         "houterasu",
+        "otit_english",  # closed on holidays
     ]
     # In Japanese every OTIT line is listed (she may be asking for someone): closed.
     assert ids("ask_rights", "ja", HOLIDAY) == [
@@ -100,6 +104,8 @@ def test_on_a_public_holiday_weekday_lines_are_closed_and_holiday_hours_apply() 
         "otit_chinese",  # its Monday slot does not list holidays
         "otit_vietnamese",  # closed on holidays
         "otit_indonesian",  # closed on holidays
+        "otit_filipino",
+        "otit_english",
     ]
 
 
@@ -112,17 +118,31 @@ def test_among_closed_lines_a_phone_comes_before_none() -> None:
         "otit_chinese",
         "otit_vietnamese",
         "otit_indonesian",
+        "otit_filipino",
+        "otit_english",
         "labour_hotline",  # closed, no phone
     ]
 
 
-def test_a_burmese_trainee_gets_no_otit_line_in_another_language() -> None:
+def test_a_burmese_trainee_gets_otits_english_line_and_none_in_another_language() -> None:
+    # No Burmese OTIT phone line was found; its English line is the one she can try.
     assert ids("ask_rights", "my", SUNDAY_NIGHT) == [
         "police",
         "tokyo_police_english",
         "labour_hotline",  # closed, but in Burmese
         "houterasu",  # closed, no Burmese
+        "otit_english",
     ]
+
+
+def test_a_filipino_trainee_on_tuesday_gets_otits_filipino_line_open_and_in_her_language() -> None:
+    tuesday = WEEKDAY_AFTERNOON - datetime.timedelta(days=1)
+    found = ids("ask_rights", "tl", tuesday)
+    assert {"otit_filipino", "otit_english"} <= set(found)
+    assert not {"otit_chinese", "otit_vietnamese", "otit_indonesian"} & set(found)
+    otit = by_id("ask_rights", "tl", tuesday)["otit_filipino"]
+    assert (otit["status"], otit["speaks_your_language"]) == ("open", True)
+    assert found.index("otit_filipino") < found.index("otit_english")
 
 
 def test_a_run_of_holidays_is_skipped_when_saying_when_it_opens() -> None:
@@ -271,7 +291,7 @@ def test_the_action_sends_the_cards_beside_the_text_at_its_clock() -> None:
     asyncio.run(action.run(dispatcher, tracker("ask_rights", "th"), {}))
     first = dispatcher.messages[0]
     sent = [card["id"] for card in first["custom"]["contacts"]]
-    assert sent == ["police", "tokyo_police_english", "houterasu", "labour_hotline"]
+    assert sent == ["police", "tokyo_police_english", "houterasu", "otit_english", "labour_hotline"]
     # The text lists the same contacts in the same order.
     lines = [line for line in first["text"].splitlines() if not line.startswith(" ")]
     assert lines[0].startswith("ตำรวจ (เหตุฉุกเฉิน): 110")

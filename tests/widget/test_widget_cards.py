@@ -49,14 +49,18 @@ def shown(page: Page) -> list[str]:
     return page.locator(".card").evaluate_all("cards => cards.map(c => c.dataset.contact)")
 
 
+OTIT_EN = "otit_english"
+LATER = [OTIT_EN, "labour_hotline"]  # closed: a phone first, then the one without
+
+
 @pytest.mark.parametrize(
     ("clock", "expected"),
     [
-        # OTIT's Chinese, Vietnamese and Indonesian lines are not listed to a Thai writer
-        # (their `audience`): the four cards that can help her fit on the screen.
-        (WEEKDAY_AFTERNOON, ["houterasu", "police", "tokyo_police_english", "labour_hotline"]),
-        (SUNDAY_NIGHT, ["police", "tokyo_police_english", "houterasu", "labour_hotline"]),
-        (HOLIDAY, ["police", "tokyo_police_english", "labour_hotline", "houterasu"]),
+        # OTIT's Chinese, Vietnamese, Indonesian and Filipino lines are not listed to a Thai
+        # writer (their `audience`); its English line is (no Thai line was found).
+        (WEEKDAY_AFTERNOON, ["houterasu", "police", "tokyo_police_english", *LATER]),
+        (SUNDAY_NIGHT, ["police", "tokyo_police_english", "houterasu", *LATER]),
+        (HOLIDAY, ["police", "tokyo_police_english", "labour_hotline", "houterasu", OTIT_EN]),
     ],
     ids=["weekday-afternoon", "sunday-night", "public-holiday"],
 )

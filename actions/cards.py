@@ -87,17 +87,24 @@ def order(cards: list[dict[str, Any]], topic: str) -> list[dict[str, Any]]:
     return [entry for _, entry in sorted(enumerate(cards), key=key)]
 
 
-def cards_for(topic: str, language: str, now: datetime.datetime) -> list[dict[str, Any]]:
-    """The topic's contacts for her language (their `audience`) as cards, in the order to try."""
-    entries = directory.entries_for(topic, language)
+def cards_for(
+    topic: str, language: str, now: datetime.datetime, named: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """The topic's contacts for her language (their `audience`) as cards, in the order to try.
+
+    `named`: the audiences of the countries her message names (directory.named_audiences).
+    """
+    entries = directory.entries_for(topic, language, named=named)
     return order([card(entry, language, now) for entry in entries], topic)
 
 
-def contacts_message(topic: str, language: str, now: datetime.datetime) -> dict[str, Any] | None:
+def contacts_message(
+    topic: str, language: str, now: datetime.datetime, named: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
     """The text and the cards of one contacts message, in the same order; None if no contact."""
-    items = cards_for(topic, language, now)
+    items = cards_for(topic, language, now, named)
     if not items:
         return None
-    by_id = {entry["id"]: entry for entry in directory.entries_for(topic, language)}
+    by_id = {entry["id"]: entry for entry in directory.entries_for(topic, language, named=named)}
     text = "\n".join(directory.render(by_id[item["id"]], language) for item in items)
     return {"text": text, "contacts": items}

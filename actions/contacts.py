@@ -9,7 +9,11 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import cards, hours
+from actions import cards, directory, hours
+
+# Topics after which a country she names chooses the entries: her embassy is hers; in other
+# topics a country may be anyone's ("my boss is Chinese").
+COUNTRY_TOPICS = ("ask_embassy",)
 
 
 def send_contacts(
@@ -17,9 +21,10 @@ def send_contacts(
     topic: str,
     language: str,
     now: datetime.datetime | None = None,
+    named: frozenset[str] = frozenset(),
 ) -> None:
     """One message with the topic's contacts as text and as cards, then the check note."""
-    message = cards.contacts_message(topic, language, now or hours.japan_now())
+    message = cards.contacts_message(topic, language, now or hours.japan_now(), named)
     if message is None:
         return
     items = message["contacts"]
@@ -43,6 +48,10 @@ class ActionContacts(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Dispatches the contacts for the intent of the latest message."""
-        topic = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
-        send_contacts(dispatcher, topic, tracker.get_slot("language") or "en", self.clock())
+        latest = tracker.latest_message or {}
+        topic = (latest.get("intent") or {}).get("name") or ""
+        # A country she names ("the Philippine embassy") picks its embassy out of the list.
+        text = latest.get("text") if topic in COUNTRY_TOPICS else None
+        named = directory.named_audiences(text)
+        send_contacts(dispatcher, topic, tracker.get_slot("language") or "en", self.clock(), named)
         return []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import functools
 import os
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -107,10 +109,19 @@ def problems(entries: list[dict[str, Any]], kinds: dict[str, Any] | None = None)
     return found
 
 
-def listed_to(entry: dict[str, Any], language: str) -> bool:
-    """Whether the entry is listed to someone writing in `language` (its `audience`)."""
+def listed_to(entry: dict[str, Any], language: str, named: frozenset[str] = frozenset()) -> bool:
+    """Whether the entry is listed to someone writing in `language` (its `audience`).
+
+    `named`: the audiences of the countries her message names ("the Philippine embassy").
+    They add to her own language's; in English or Japanese, which see every entry, they
+    narrow the list to those countries' entries (and the entries for everyone).
+    """
     audience = entry.get("audience")
-    return audience is None or language in audience or language in EVERY_ENTRY_LANGUAGES
+    if audience is None:
+        return True
+    if language in EVERY_ENTRY_LANGUAGES and not named:
+        return True
+    return bool(set(audience) & ({language} | named))
 
 
 def coverage_gaps(entries: list[dict[str, Any]]) -> list[str]:
@@ -128,6 +139,28 @@ def coverage_gaps(entries: list[dict[str, Any]]) -> list[str]:
     return found
 
 
+def country_problems(countries: Any) -> list[str]:
+    """What is wrong with the `countries` list: each needs an id, an audience and names."""
+    if not isinstance(countries, list):
+        return ["directory: countries must be a list"]
+    found = []
+    for country in countries:
+        names = country.get("names") if isinstance(country, dict) else None
+        audience = country.get("audience") if isinstance(country, dict) else None
+        if (
+            not isinstance(names, list)
+            or not names
+            or not all(isinstance(name, str) and name.strip() for name in names)
+        ):
+            found.append(f"directory country {country!r}: names must be a non-empty list of text")
+        elif audience not in LANGUAGES:
+            found.append(
+                f"directory country {country.get('id')!r}: audience must be one of "
+                f"{', '.join(LANGUAGES)}"
+            )
+    return found
+
+
 def file_problems(path: Path) -> list[str]:
     """Everything validate checks in the directory file: its YAML, each entry, the coverage."""
     try:
@@ -135,13 +168,18 @@ def file_problems(path: Path) -> list[str]:
     except yaml.YAMLError as exc:
         return [f"{path.name}: {exc}"]
     entries = data.get("entries") or []
-    return [*problems(entries, data.get("kinds") or {}), *coverage_gaps(entries)]
+    return [
+        *problems(entries, data.get("kinds") or {}),
+        *country_problems(data.get("countries") or []),
+        *coverage_gaps(entries),
+    ]
 
 
 @functools.lru_cache(maxsize=4)
 def _read(path: Path) -> dict[str, Any]:
     data = parse(path)
     found = problems(data.get("entries") or [], data.get("kinds") or {})
+    found += country_problems(data.get("countries") or [])
     if found:
         raise ValueError(found[0])
     return data
@@ -165,13 +203,50 @@ def slots(entry: dict[str, Any]) -> list[hours.Slot] | None:
     return None if raw is None else [hours.parse_slot(item) for item in raw]
 
 
-def entries_for(topic: str, language: str, path: Path | None = None) -> list[dict[str, Any]]:
+def entries_for(
+    topic: str, language: str, path: Path | None = None, named: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     """The entries listed after `topic` (an intent name) to her language, in file order."""
     return [
         entry
         for entry in load(path or directory_path())
-        if topic in entry["topics"] and listed_to(entry, language)
+        if topic in entry["topics"] and listed_to(entry, language, named)
     ]
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+# Scripts written without spaces between words: a country's name is found anywhere in them.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u1000-\u109f\u3040-\u30ff\u3400-\u9fff]")
+
+
+@functools.lru_cache(maxsize=4)
+def _country_patterns(path: Path) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    patterns = []
+    for country in _read(path).get("countries") or []:
+        parts = []
+        for name in sorted({_fold(n.strip()) for n in country["names"]}, key=len, reverse=True):
+            escaped = re.escape(name)
+            parts.append(escaped if _UNSPACED.search(name) else rf"(?<!\w){escaped}(?!\w)")
+        patterns.append((str(country["audience"]), re.compile("|".join(parts))))
+    return tuple(patterns)
+
+
+def named_audiences(text: str | None, path: Path | None = None) -> frozenset[str]:
+    """The audiences of the countries a message names (the file's `countries`), if any.
+
+    Read in memory only, like everything she types: nothing of it is kept or logged.
+    """
+    if not text:
+        return frozenset()
+    folded = _fold(text)
+    return frozenset(
+        audience
+        for audience, pattern in _country_patterns(path or directory_path())
+        if pattern.search(folded)
+    )
 
 
 def localised(value: Any, language: str) -> str | None:

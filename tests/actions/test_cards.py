@@ -323,3 +323,30 @@ def test_a_bad_opening_slot_fails_loudly(tmp_path, slot: dict, message: str) -> 
     path.write_text(yaml.safe_dump({"kinds": kinds, "entries": [entry]}))
     with pytest.raises(ValueError, match=message):
         directory.load(path)
+
+
+def sent_ids(intent: str, language: str, text: str) -> list[str]:
+    action = ActionContacts()
+    action.clock = lambda: WEEKDAY_AFTERNOON  # type: ignore[method-assign]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker(intent, language, text=text), {}))
+    return [card["id"] for card in dispatcher.messages[0]["custom"]["contacts"]]
+
+
+def test_an_english_writer_who_names_her_country_gets_its_embassy_not_seventeen() -> None:
+    assert len(sent_ids("ask_embassy", "en", "where is my embassy")) > 10
+    assert sorted(sent_ids("ask_embassy", "en", "where is the philippine embassy")) == [
+        "embassy_philippines",
+        "iom_japan",
+    ]
+    assert sorted(sent_ids("ask_embassy", "ja", "ネパール大使館はどこ")) == [
+        "embassy_nepal",
+        "iom_japan",
+    ]
+
+
+def test_a_country_named_outside_an_embassy_question_chooses_nothing() -> None:
+    # "My boss is Chinese" says nothing about her: every line is still listed to English.
+    assert sent_ids("ask_rights", "en", "my boss is chinese and took my passport") == sent_ids(
+        "ask_rights", "en", "my boss took my passport"
+    )

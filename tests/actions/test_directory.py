@@ -134,3 +134,96 @@ def test_a_key_given_twice_is_refused_not_silently_resolved(tmp_path: Path) -> N
         directory.load(path)
     [problem] = directory.file_problems(path)
     assert "'languages' is given twice" in problem
+
+
+# A country she names (the file's `countries`) chooses her embassy.
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("where is the philippine embassy", {"tl"}),
+        ("Philippine Embassy number pls", {"tl"}),
+        ("embahada ng pilipinas sa tokyo", {"tl"}),
+        ("フィリピン大使館の電話番号は？", {"tl"}),
+        ("I'm Thai, where is my embassy", {"th"}),
+        ("ထိုင်းသံရုံး ဘယ်မှာလဲ", {"th"}),
+        ("Đại sứ quán Việt Nam ở đâu", {"vi"}),
+        ("dai su quan viet nam o dau", {"vi"}),
+        ("中国大使馆电话", {"zh"}),
+        ("kedutaan indonesia di tokyo", {"id"}),
+        ("nepal embassy kaha cha", {"ne"}),
+        ("नेपाली दूतावास कहाँ छ", {"ne"}),
+        ("embajada de colombia en tokio", {"es"}),
+        ("myanmar or thai embassy, which helps me", {"my", "th"}),
+        # No country: a word that only contains a name is not one.
+        ("where is my embassy", set()),
+        ("ネクタイを買いたい", set()),  # タイ inside ネクタイ
+        ("i like thaiboxing", set()),
+        ("", set()),
+    ],
+)
+def test_a_country_is_named_in_any_language_as_people_write_it(text: str, named: set[str]) -> None:
+    assert directory.named_audiences(text) == named
+
+
+@pytest.fixture
+def embassies(tmp_path: Path) -> Path:
+    kinds = {kind: dict.fromkeys(LANGUAGES, kind) for kind in ("labour", "embassy")}
+    entries = [
+        entry("iom", kind="embassy", topics=["ask_embassy"]),
+        entry("embassy_ph", kind="embassy", topics=["ask_embassy"], audience=["tl"]),
+        entry("embassy_th", kind="embassy", topics=["ask_embassy"], audience=["th"]),
+        entry("embassy_mm", kind="embassy", topics=["ask_embassy"], audience=["my"]),
+    ]
+    countries = [
+        {"id": "philippines", "audience": "tl", "names": ["philippines", "philippine"]},
+        {"id": "thailand", "audience": "th", "names": ["thailand", "ไทย", "ထိုင်း"]},
+    ]
+    path = tmp_path / "directory.yml"
+    data = {"kinds": kinds, "countries": countries, "entries": entries}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def embassy_ids(path: Path, language: str, text: str) -> list[str]:
+    named = directory.named_audiences(text, path)
+    return [e["id"] for e in directory.entries_for("ask_embassy", language, path, named)]
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_in_english_or_japanese_a_named_country_narrows_the_list_to_it(
+    embassies: Path, language: str
+) -> None:
+    assert embassy_ids(embassies, language, "philippine embassy?") == ["iom", "embassy_ph"]
+    assert embassy_ids(embassies, language, "my embassy?") == [
+        "iom",
+        "embassy_ph",
+        "embassy_th",
+        "embassy_mm",
+    ]
+
+
+def test_in_her_own_language_a_named_country_adds_to_her_own(embassies: Path) -> None:
+    # A Burmese woman who worked in Thailand asks for the Thai embassy: both are listed.
+    assert embassy_ids(embassies, "my", "ထိုင်း သံရုံး") == ["iom", "embassy_th", "embassy_mm"]
+    assert embassy_ids(embassies, "my", "သံရုံး") == ["iom", "embassy_mm"]
+
+
+@pytest.mark.parametrize(
+    ("countries", "message"),
+    [
+        ([{"id": "x", "audience": "vn", "names": ["vietnam"]}], "audience must be one of"),
+        ([{"id": "x", "audience": "vi", "names": []}], "names must be a non-empty list"),
+        ([{"id": "x", "audience": "vi", "names": [" "]}], "names must be a non-empty list"),
+        ([{"id": "x", "audience": "vi"}], "names must be a non-empty list"),
+        ({"vietnam": "vi"}, "countries must be a list"),
+    ],
+)
+def test_a_bad_country_fails_loudly(tmp_path: Path, countries: Any, message: str) -> None:
+    path = write(tmp_path, entry("general"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump({**data, "countries": countries}), encoding="utf-8")
+    assert any(message in problem for problem in directory.file_problems(path))
+    with pytest.raises(ValueError, match=message):
+        directory.load(path)

@@ -43,3 +43,21 @@ def test_danger_puts_110_then_119_on_top(stack: RunningStack) -> None:
     [listed] = [m for m in body["messages"] if m["contacts"]]
     assert [card["dial"] for card in listed["contacts"][:2]] == ["110", "119"]
     assert all(card["status"] == "open" for card in listed["contacts"][:2])
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "embassy"),
+    [
+        ("where is the philippine embassy in tokyo?", "en", "embassy_philippines"),
+        ("ネパール大使館の電話番号を教えて", "ja", "embassy_nepal"),
+    ],
+)
+def test_an_embassy_question_that_names_a_country_lists_that_countrys_embassy_only(
+    stack: RunningStack, text: str, language: str, embassy: str
+) -> None:
+    body = stack.chat(text, language=language).json()
+    [listed] = [m for m in body["messages"] if m["contacts"]]
+    ids = {card["id"] for card in listed["contacts"]}
+    assert embassy in ids
+    # Only that country's entries and those for everyone (IOM): not every embassy.
+    assert ids == {embassy, "iom_japan"}

@@ -52,7 +52,8 @@ class DangerGuard(GraphComponent):
        one to a police box; a help cue (asking to be called back) makes `request_help`.
     2. When unsure, a call for help is the safe mistake: a fallback (low confidence) whose
        best guess was a help intent keeps that guess, and a help intent that the classifier
-       gives at least `help_confidence` wins over any other intent.
+       gives at least `help_confidence` wins over any other intent, unless the classifier
+       is sure (at least `out_of_scope_keep`) that the message is an everyday request.
 
     An unsure guess of `emergency` (rule 2) below `emergency_confidence` is answered as
     `request_help`: still a help answer, without sending a music request to the police.
@@ -88,6 +89,10 @@ class DangerGuard(GraphComponent):
             # An unsure guess of `emergency` below this becomes `request_help`: the help
             # answer is the safe mistake, the police-box answer to "play music" is not.
             "emergency_confidence": 0.0,
+            # A faint help intent (rule 2) does not win over an everyday answer this sure
+            # ("play something sad"): the help answer to a weather question is a false
+            # alarm too (1.01: it always wins).
+            "out_of_scope_keep": 1.01,
         }
 
     def __init__(
@@ -165,6 +170,12 @@ class DangerGuard(GraphComponent):
             for ranked in message.get(INTENT_RANKING_KEY) or []
             if ranked.get(INTENT_NAME_KEY) != "nlu_fallback"
         ]
+        if (
+            ranking
+            and ranking[0].get(INTENT_NAME_KEY) == "out_of_scope"
+            and ranking[0].get("confidence", 0.0) >= self._config["out_of_scope_keep"]
+        ):
+            return None
         for position, ranked in enumerate(ranking):
             if ranked.get(INTENT_NAME_KEY) in self._config["help_intents"]:
                 confident = ranked.get("confidence", 0.0) >= self._config["help_confidence"]

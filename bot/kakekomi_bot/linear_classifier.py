@@ -102,6 +102,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "alpha_examples": None,
             "epochs": 50,
             "random_seed": 42,
+            # Weights averaged over this many fits (seeds random_seed, random_seed + 1, ...):
+            # one fit's figures move by a line or two with any data change (the order in
+            # which stochastic gradient descent sees the examples); the average moves less.
+            "fits": 1,
             "ranking_length": 10,
             # Out-of-scope examples weigh this many times more than balanced weights give:
             # answering an everyday request as one of our topics is the costlier mistake.
@@ -144,19 +148,22 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         # Smoothed idf, as scikit-learn's TfidfTransformer computes it.
         in_documents = np.bincount(counts.indices, minlength=counts.shape[1])
         idf = np.log((1 + counts.shape[0]) / (1 + in_documents)) + 1.0
-        model = SGDClassifier(
-            loss="log_loss",
-            alpha=self._alpha(len(examples)),
-            max_iter=self._config["epochs"],
-            class_weight=self._class_weights(intents),
-            random_state=self._config["random_seed"],
-        )
-        model.fit(tf_idf(counts, idf), intents)
+        features = tf_idf(counts, idf)
+        fits = []
+        for offset in range(max(1, int(self._config["fits"]))):
+            model = SGDClassifier(
+                loss="log_loss",
+                alpha=self._alpha(len(examples)),
+                max_iter=self._config["epochs"],
+                class_weight=self._class_weights(intents),
+                random_state=self._config["random_seed"] + offset,
+            )
+            fits.append(model.fit(features, intents))
         self._arrays = {
-            "weights": model.coef_,
-            "biases": model.intercept_,
+            "weights": np.mean([fit.coef_ for fit in fits], axis=0),
+            "biases": np.mean([fit.intercept_ for fit in fits], axis=0),
             "idf": idf,
-            "intents": np.array(model.classes_, dtype=str),
+            "intents": np.array(fits[0].classes_, dtype=str),
         }
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / _FILE, **self._arrays)

@@ -144,6 +144,19 @@ def test_a_faint_help_intent_does_not(guard: DangerGuard) -> None:
     assert message.get("intent")["name"] == "bot_challenge"
 
 
+def test_a_faint_help_intent_does_not_win_over_a_sure_everyday_answer(tmp_path) -> None:
+    config = {**DangerGuard.get_default_config(), "out_of_scope_keep": 0.65}
+    guard = DangerGuard(config, LocalModelStorage(tmp_path), Resource("g"), {"danger": TERMS})
+    [sure_everyday, unsure_everyday] = guard.process(
+        [
+            ranked("out_of_scope", [("out_of_scope", 0.7), ("request_help", 0.2)]),
+            ranked("out_of_scope", [("out_of_scope", 0.6), ("request_help", 0.3)]),
+        ]
+    )
+    assert sure_everyday.get("intent")["name"] == "out_of_scope"
+    assert unsure_everyday.get("intent")["name"] == "request_help"
+
+
 def sure(text: str, intent: str, confidence: float) -> Message:
     return Message({"text": text, "intent": {"name": intent, "confidence": confidence}})
 

@@ -33,45 +33,41 @@ MIN_HELP_RECALL = 0.97
 MAX_FALSE_ACCEPT = 0.10
 MAX_FALSE_EMERGENCY = 0.01
 # Targets the model does not meet yet, each held just above where it was measured (model
-# kakekomi-config-f84be792b01ffbc8, `make test-nlu`) so that it cannot get worse unnoticed.
-# The report and `make test` print every one as missed; delete a line once it is met, and
+# kakekomi-config-4cb412a6234cabe2, `make test-nlu`, 2026-12-06: five averaged fits,
+# out_of_scope weight 4, DangerGuard's out_of_scope_keep 0.65) so that it cannot get worse
+# unnoticed. The report and `make test` print every one as missed; delete a line once it is met, and
 # never raise one to let a worse model through. DangerGuard negatives are sentences that
-# contain a danger word and are not about danger ("死ぬほど眠い"): 6-12% are still answered
+# contain a danger word and are not about danger ("死ぬほど眠い"): 4-32% are still answered
 # as emergencies (43-63% before the paired idioms and the guard that reads them in context).
 KNOWN_GAPS: dict[tuple[str, str], float] = {
-    ("en", "false emergencies (danger negatives)"): 0.08,
-    ("ja", "false emergencies (danger negatives)"): 0.13,
-    ("tl", "false emergencies (danger negatives)"): 0.125,
+    ("en", "false emergencies (danger negatives)"): 0.07,
+    ("ja", "false emergencies (danger negatives)"): 0.08,
+    ("tl", "false emergencies (danger negatives)"): 0.085,
     # Chinese, measured on kakekomi-config-9d767b1e126c36f3: 0.338. Its paired idioms are
     # fewer so far, and Han terms match anywhere ("救命！这个作业…", "快报警 有人把我的蛋糕吃了").
-    ("zh", "false emergencies (danger negatives)"): 0.34,
+    ("zh", "false emergencies (danger negatives)"): 0.33,
     # Vietnamese (model kakekomi-config-a282028aca54a0cf): 0.449 with the first data, 0.333
     # after game/film idioms and "giúp em" favours, 0.174 after the paired harmless uses
     # main trains for every language; most of the rest are songs, games and deliveries whose
     # danger words also mean danger ("tin nhắn cuối cùng", "đang đập cửa").
-    ("vi", "false emergencies (danger negatives)"): 0.22,
+    ("vi", "false emergencies (danger negatives)"): 0.19,
     # Burmese, measured on kakekomi-config-d695b988010da90b: 0.258 (0.226-0.306 over the last
     # four data versions; 0.42 before its paired idioms).
     # Its terms match anywhere, like Thai and Chinese, and the jokes that use them
     # ("အမေ သိရင် ငါ့ကို သတ်လိမ့်မယ်": mum will kill me) are many; more paired idioms wanted.
-    ("my", "false emergencies (danger negatives)"): 0.31,
+    ("my", "false emergencies (danger negatives)"): 0.30,
     # Nepali, measured on kakekomi-config-ae316d625d50d73a: 0.279, after two rounds of idioms.
-    ("ne", "false emergencies (danger negatives)"): 0.29,
+    ("ne", "false emergencies (danger negatives)"): 0.24,
     ("id", "false emergencies (danger negatives)"): 0.09,
-    ("th", "false emergencies (danger negatives)"): 0.125,
+    ("th", "false emergencies (danger negatives)"): 0.11,
     ("es", "false emergencies (danger negatives)"): 0.15,
-    # Ten languages in one model, measured on kakekomi-config (help_confidence 0.18,
-    # 2026-12-06): the help answer wins more often (no must-catch line missed, help recall
-    # 1.000 in nine languages), at the cost of everyday requests answered as help. Each gap
-    # below is one to three benchmark lines; docs/maintaining.md has the figures.
+    # Ten languages in one model (help_confidence 0.18): the help answer wins more often,
+    # at the cost of everyday requests answered as help; a sure everyday answer (>= 0.65)
+    # now stays everyday, which met ja, es, vi and my false accepts (kakekomi-config-4cb4…).
+    # Each gap below is one or two lines; docs/maintaining.md has the figures.
     ("en", "false emergencies (held-out)"): 0.012,
-    ("ja", "out-of-scope false accepts"): 0.125,
-    ("ja", "false emergencies (benchmark)"): 0.015,
-    ("zh", "out-of-scope false accepts"): 0.155,
-    ("es", "out-of-scope false accepts"): 0.105,
-    ("vi", "out-of-scope false accepts"): 0.12,
-    ("my", "out-of-scope false accepts"): 0.13,
-    ("my", "false emergencies (benchmark)"): 0.016,
+    ("zh", "out-of-scope false accepts"): 0.11,
+    ("my", "false emergencies (benchmark)"): 0.011,
     # One of 26 held-out help requests, answered as "not understood" (with 110 and 119).
     ("my", "help-request recall"): 0.96,
 }

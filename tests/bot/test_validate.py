@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import textwrap
 from pathlib import Path
 
@@ -129,6 +130,19 @@ def test_a_must_catch_example_copied_from_training_is_named(project: Path) -> No
     assert validate.held_out_not_trained(project / "nlu", [must_catch.parent]) == [
         "must_catch/en.yml: 'Help me.' is also in the training data"
     ]
+
+
+def test_a_held_out_example_also_in_training_is_named(project: Path) -> None:
+    write(project / "nlu" / "th" / "a.yml", nlu({"goodbye": ["bye bye"]}))
+    held_out = write(project / "tests" / "th.yml", nlu({"goodbye": ["Bye, bye!"]}))
+    assert validate.held_out_not_trained(project / "nlu", [held_out.parent]) == [
+        "tests/th.yml: 'Bye, bye!' is also in the training data"
+    ]
+
+
+def test_the_real_checks_cover_the_held_out_files() -> None:
+    # The held-out files are the yardstick: a line trained on would score itself.
+    assert "paths.HELD_OUT" in inspect.getsource(validate.own_checks)
 
 
 def test_a_benchmark_line_copied_from_training_is_named(project: Path) -> None:

@@ -211,6 +211,6 @@ def own_checks() -> list[str]:
         *responses_in_every_language(domain),
         *directory_entries(paths.BOT / "directory.yml"),
         *duplicate_examples(nlu),
-        *held_out_not_trained(nlu, [paths.MUST_CATCH, paths.BENCHMARKS]),
+        *held_out_not_trained(nlu, [paths.HELD_OUT, paths.MUST_CATCH, paths.BENCHMARKS]),
         *action_responses_exist(domain, paths.ROOT / "actions"),
     ]

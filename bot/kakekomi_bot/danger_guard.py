@@ -48,8 +48,9 @@ class DangerGuard(GraphComponent):
        everyday request or one of our topics is kept, since the classifier learnt the
        harmless uses of these words ("my coach will kill me if i'm late") from the training
        data's idioms. A danger term makes `emergency` when the classifier gives emergency at
-       least `word_emergency_confidence`, otherwise `request_help`: the word alone sends no
-       one to a police box; a help cue (asking to be called back) makes `request_help`.
+       least `word_emergency_confidence` (and, with `word_emergency_best`, as its best guess),
+       otherwise `request_help`: the word alone sends no one to a police box; a help cue
+       (asking to be called back) makes `request_help`.
     2. When unsure, a call for help is the safe mistake: a fallback (low confidence) whose
        best guess was a help intent keeps that guess, and a help intent that the classifier
        gives at least `help_confidence` wins over any other intent, unless the classifier
@@ -86,6 +87,10 @@ class DangerGuard(GraphComponent):
             # A danger word makes `emergency` only when the classifier gives it this much;
             # below, `request_help` (0.0: always `emergency`).
             "word_emergency_confidence": 0.0,
+            # ... and, when true, only when emergency is the classifier's best guess: a
+            # game or a film that it reads as everyday, unsure, gets the help answer, not
+            # the police box.
+            "word_emergency_best": False,
             # An unsure guess of `emergency` below this becomes `request_help`: the help
             # answer is the safe mistake, the police-box answer to "play music" is not.
             "emergency_confidence": 0.0,
@@ -193,19 +198,20 @@ class DangerGuard(GraphComponent):
         """What a matched word makes of the message: emergency only if the classifier agrees."""
         if LOOKUPS[lookup] != "emergency":
             return LOOKUPS[lookup]
+        ranking = [
+            ranked
+            for ranked in message.get(INTENT_RANKING_KEY) or []
+            if ranked.get(INTENT_NAME_KEY) != "nlu_fallback"
+        ]
         emergency = max(
-            (
-                ranked.get("confidence", 0.0)
-                for ranked in message.get(INTENT_RANKING_KEY) or []
-                if ranked.get(INTENT_NAME_KEY) == "emergency"
-            ),
+            (r.get("confidence", 0.0) for r in ranking if r.get(INTENT_NAME_KEY) == "emergency"),
             default=0.0,
         )
-        return (
-            "emergency"
-            if emergency >= self._config["word_emergency_confidence"]
-            else "request_help"
+        best: dict[str, Any] = max(ranking, key=lambda r: r.get("confidence", 0.0), default={})
+        agrees = emergency >= self._config["word_emergency_confidence"] and (
+            not self._config["word_emergency_best"] or best.get(INTENT_NAME_KEY) == "emergency"
         )
+        return "emergency" if agrees else "request_help"
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Applies both rules to each message's predicted intent."""

@@ -167,6 +167,7 @@ def in_context(tmp_path) -> DangerGuard:
         **DangerGuard.get_default_config(),
         "keep_confidence": 0.5,
         "word_emergency_confidence": 0.3,
+        "word_emergency_best": True,
     }
     return DangerGuard(config, LocalModelStorage(tmp_path), Resource("g"), {"danger": TERMS})
 
@@ -197,9 +198,32 @@ def test_a_danger_word_overrides_small_talk_and_unsure_answers(tmp_path) -> None
             scored("kill me", [("out_of_scope", 0.45), ("emergency", 0.35)]),
         ]
     )
-    assert greeting.get("intent")["name"] == "emergency"
+    # Never small talk or "not understood"; the police answer only when emergency leads.
+    assert greeting.get("intent")["name"] == "request_help"
     assert unsure.get("intent")["name"] == "emergency"
-    assert unsure_everyday.get("intent")["name"] == "emergency"  # 0.45 < keep_confidence
+    assert unsure_everyday.get("intent")["name"] == "request_help"  # 0.45 < keep_confidence
+
+
+def test_the_police_answer_needs_emergency_as_the_classifiers_best_guess(tmp_path) -> None:
+    """A film or game it reads as everyday, unsure, gets the help answer, not the police."""
+    [film, game, meant] = in_context(tmp_path).process(
+        [
+            scored(
+                "he has a knife, which film is it", [("out_of_scope", 0.45), ("emergency", 0.4)]
+            ),
+            scored("he's coming lol", [("out_of_scope", 0.4), ("emergency", 0.35)], unsure=True),
+            scored("he's coming, hide", [("emergency", 0.42), ("out_of_scope", 0.4)], unsure=True),
+        ]
+    )
+    assert film.get("intent")["name"] == "request_help"  # 0.45 < keep_confidence
+    assert game.get("intent")["name"] == "request_help"
+    assert meant.get("intent")["name"] == "emergency"
+    default = in_context(tmp_path)
+    default._config = {**default._config, "word_emergency_best": False}
+    [word_alone] = default.process(
+        [scored("he has a knife, which film is it", [("out_of_scope", 0.45), ("emergency", 0.4)])]
+    )
+    assert word_alone.get("intent")["name"] == "emergency"
 
 
 def test_a_danger_word_the_classifier_does_not_back_is_a_help_request(tmp_path) -> None:

@@ -71,14 +71,14 @@ def test_false_emergencies_fail_on_the_benchmark_the_negatives_and_held_out() ->
 
 def test_a_known_gap_is_printed_as_missed_and_fails_once_it_gets_worse() -> None:
     held = report()
-    held["languages"]["ja"]["benchmark"]["negatives_false_emergency"] = rate(0.07)
+    held["languages"]["ja"]["benchmark"]["negatives_false_emergency"] = rate(0.035)
     assert gate_failures(held) == []
     assert known_gaps(held) == [
-        "ja: false emergencies (danger negatives) 0.070 > target 0.01 (known gap, held at 0.08)"
+        "ja: false emergencies (danger negatives) 0.035 > target 0.01 (known gap, held at 0.04)"
     ]
     worse = report()
-    worse["languages"]["ja"]["benchmark"]["negatives_false_emergency"] = rate(0.09)
-    assert gate_failures(worse) == ["ja: false emergencies (danger negatives) 0.090 > 0.08"]
+    worse["languages"]["ja"]["benchmark"]["negatives_false_emergency"] = rate(0.05)
+    assert gate_failures(worse) == ["ja: false emergencies (danger negatives) 0.050 > 0.04"]
 
 
 def test_the_danger_negatives_are_gated_in_every_language() -> None:

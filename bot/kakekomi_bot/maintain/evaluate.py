@@ -33,37 +33,42 @@ MIN_HELP_RECALL = 0.97
 MAX_FALSE_ACCEPT = 0.10
 MAX_FALSE_EMERGENCY = 0.01
 # Targets the model does not meet yet, each held just above where it was measured (model
-# kakekomi-config-5184618930256a94, `make test-nlu`, 2026-12-06: the same configuration as
-# kakekomi-config-4cb4…, with Burmese call-back cues and a second round of zh/my/vi/ne
-# idioms) so that it cannot get worse unnoticed. The report and `make test` print every one
-# as missed; delete a line once it is met, and never raise one to let a worse model
-# through (a benchmark that grows, as id and ne negatives did, is measured anew).
+# kakekomi-config-afbd278f4ece2af6, `make test-nlu`, 2026-12-06: kakekomi-config-4cb4…'s
+# configuration with DangerGuard's word_emergency_best, Burmese call-back cues and a second
+# round of zh/my/vi/ne idioms) so that it cannot get worse unnoticed. The report and
+# `make test` print every one as missed; delete a line once it is met, and never raise one
+# to let a worse model through (a benchmark that grows, as id and ne negatives did, is
+# measured anew).
 # DangerGuard negatives are sentences that contain a danger word and are not about danger
-# ("死ぬほど眠い"): 5-26% are still answered as emergencies (43-63% before the paired
+# ("死ぬほど眠い"): 2-21% are still answered as emergencies (43-63% before the paired
 # idioms and the guard that reads them in context).
 KNOWN_GAPS: dict[tuple[str, str], float] = {
-    ("en", "false emergencies (danger negatives)"): 0.06,
-    ("ja", "false emergencies (danger negatives)"): 0.08,
-    ("tl", "false emergencies (danger negatives)"): 0.08,
-    # Chinese: 0.338, then 0.324; 0.250 after a second round of paired idioms. Han terms
+    ("en", "false emergencies (danger negatives)"): 0.05,
+    ("ja", "false emergencies (danger negatives)"): 0.04,
+    ("tl", "false emergencies (danger negatives)"): 0.07,
+    # Chinese: 0.338, then 0.324; 0.250 after a second round of paired idioms, 0.206 with
+    # word_emergency_best (the rest answered with help, not the police box). Han terms
     # match anywhere ("救命！这个作业…", "快报警 有人把我的蛋糕吃了").
-    ("zh", "false emergencies (danger negatives)"): 0.26,
+    ("zh", "false emergencies (danger negatives)"): 0.21,
     # Vietnamese: 0.449 with the first data, 0.333 after game/film idioms and "giúp em"
-    # favours, 0.174-0.185 after the paired harmless uses, 0.138 after a second round; most
-    # of the rest are songs, games and deliveries whose danger words also mean danger
-    # ("tin nhắn cuối cùng", "đang đập cửa").
-    ("vi", "false emergencies (danger negatives)"): 0.14,
+    # favours, 0.174-0.185 after the paired harmless uses, 0.138 after a second round, 0.123
+    # with word_emergency_best; most of the rest are songs, games and deliveries whose
+    # danger words also mean danger ("tin nhắn cuối cùng", "đang đập cửa").
+    ("vi", "false emergencies (danger negatives)"): 0.13,
     # Burmese: 0.42 before its paired idioms, 0.226-0.306 over four data versions, 0.258
-    # after a second round. Its terms match anywhere, like Thai and Chinese, and the jokes
-    # that use them ("အမေ သိရင် ငါ့ကို သတ်လိမ့်မယ်": mum will kill me) are many.
-    ("my", "false emergencies (danger negatives)"): 0.26,
+    # after a second round, 0.242 with word_emergency_best. Its terms match anywhere, like
+    # Thai and Chinese, and the jokes that use them ("အမေ သိရင် ငါ့ကို သတ်လိမ့်မယ်": mum will
+    # kill me) are many.
+    ("my", "false emergencies (danger negatives)"): 0.25,
     # Nepali: 0.279, then 0.233 on 43 negatives; 0.250 (15 of 60) after 17 new negatives
-    # were written (5 of them missed) and a second round of idioms (10 of the 43 missed).
-    ("ne", "false emergencies (danger negatives)"): 0.26,
-    # Indonesian: 0.088 on 34 negatives; 0.051 (3 of 59) with 25 new ones, none missed.
-    ("id", "false emergencies (danger negatives)"): 0.06,
-    ("th", "false emergencies (danger negatives)"): 0.11,
-    ("es", "false emergencies (danger negatives)"): 0.15,
+    # were written (5 of them missed) and a second round of idioms (10 of the 43 missed);
+    # 0.167 (10 of 60) with word_emergency_best.
+    ("ne", "false emergencies (danger negatives)"): 0.17,
+    # Indonesian: 0.088 on 34 negatives; 0.051 (3 of 59) with 25 new ones, none missed;
+    # 0.017 (1 of 59) with word_emergency_best.
+    ("id", "false emergencies (danger negatives)"): 0.02,
+    ("th", "false emergencies (danger negatives)"): 0.08,
+    ("es", "false emergencies (danger negatives)"): 0.14,
     # Ten languages in one model (help_confidence 0.18): the help answer wins more often,
     # at the cost of everyday requests answered as help; a sure everyday answer (>= 0.65)
     # now stays everyday, which met ja, es, vi and my false accepts (kakekomi-config-4cb4…),

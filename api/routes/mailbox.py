@@ -84,6 +84,7 @@ class Status(BaseModel):
 
 _RESPONSES: Final[dict[int | str, dict[str, object]]] = {
     404: {"model": Problem, "description": "No mailbox for this code (unknown or expired)"},
+    413: {"model": Problem, "description": "Body over 16 KiB"},
     429: {"model": TooManyMessages, "description": "Too many attempts: see Retry-After"},
 }
 

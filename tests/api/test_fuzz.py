@@ -13,6 +13,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
+from schemathesis.config import SchemathesisConfig
 
 from tests.api.mailbox.conftest import write_signing_pair
 from tests.live_servers import FakeRasa, Gateway, start_gateway
@@ -30,6 +31,22 @@ CHECKS = [
     checks.negative_data_rejection,
     checks.unsupported_method,
 ]
+
+# Invalid data must be refused with a 4xx. Schemathesis's list of refusals leaves out 413, the
+# answer to a body over the gateway's limit (api/middleware/body_limit.py): a text far over
+# 2,000 characters, which the negative phase generates now and then (a CI run drew one).
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "checks": {
+            "negative_data_rejection": {
+                "expected-statuses": [
+                    *("400", "401", "403", "404", "405", "406", "409", "413", "415", "422"),
+                    *("428", "429", "5xx"),
+                ]
+            }
+        }
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +72,7 @@ def live_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
 def test_the_api_never_errs_and_answers_as_documented(
     live_gateway: Gateway, mode: GenerationMode
 ) -> None:
-    schema = schemathesis.openapi.from_url(f"{live_gateway.url}/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{live_gateway.url}/openapi.json", config=CONFIG)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {(op.method.upper(), op.path) for op in operations} >= {
         ("POST", "/api/chat"),

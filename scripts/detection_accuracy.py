@@ -37,17 +37,15 @@ from kakekomi_common.languages import CODES
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.98
 # Languages whose "named" share is below the target, held just under where it was measured
-# so it cannot get worse unnoticed; both are "kept" above the target. Their misses are
-# English words with at most a word of the language, which no word list can place without
-# making English worse (the English held-out file has "ok going now bye bye po"):
-# Tagalog 166/170: "hellooo good eve", "r u real", "phil embassy tokyo contact no pls" (all
-# English) and "paso na visa ko last month" ("paso", expired, is a Spanish word too; "na"
-# and "ko", which Nepali or Vietnamese write too, weigh less than "last month").
-# Nepali 181/185: "thank you so much didi", "thank u hai", "are you bot ho?" (English with
-# an address word or a particle: "hai" is Indonesian too, "ho" Vietnamese) and "ma ra sathi
-# dubai lai help chaiyo" ("chaiyo", "chahiyo" without its h, is in no training example,
-# and "ma ra lai" score as much as Vietnamese: a tie names nothing).
-KNOWN_GAPS: dict[str, float] = {"tl": 0.975, "ne": 0.975}
+# so it cannot get worse unnoticed ("kept" is above the target). Its misses are English
+# words with at most a word of the language, which no word list can place without making
+# English worse (the English held-out file has "ok going now bye bye po"): Nepali 181/185,
+# "thank you so much didi", "thank u hai", "are you bot ho?" (English with an address word
+# or a particle: "hai" is Indonesian too, "ho" Vietnamese) and "ma ra sathi dubai lai help
+# chaiyo" ("chaiyo", "chahiyo" without its h, is in no training example, and "ma ra lai"
+# score as much as Vietnamese: a tie names nothing). Tagalog met the target (174/177) once
+# the held-out lines that were also training lines were replaced ("r u real" among them).
+KNOWN_GAPS: dict[str, float] = {"ne": 0.975}
 MIN_WORDS = 3
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9d]")
 _THAI = re.compile("[\u0e00-\u0e7f]")

@@ -36,12 +36,12 @@ _MIN_SCORE: Final = 2
 # Languages named by their script alone: kana and Han (shared by two), and the scripts
 # that only one language here writes.
 _HAN_KANA: Final = ("ja", "zh")
-_OWN_SCRIPT: Final = ("th", "my")
-# Scripts only one language here writes (Devanagari: Nepali, the rest is romanised).
-_ONE_LANGUAGE_SCRIPTS: Final = ("th", "my", "ne")
+# Scripts only one language here writes (Devanagari: Nepali, whose romanised form has
+# marker words too).
+_OWN_SCRIPT: Final = ("th", "my", "ne")
 # Every language these tables know, registered or not yet: those with marker words, and
 # those named by their script alone.
-KNOWN: Final = (*_MARKERS, *_HAN_KANA, *_OWN_SCRIPT)
+KNOWN: Final = tuple(dict.fromkeys((*_MARKERS, *_HAN_KANA, *_OWN_SCRIPT)))
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _SPANISH_PUNCTUATION = frozenset("ñ¿¡")
@@ -98,17 +98,15 @@ def _script_language(text: str, conversation: str | None, counts: dict[str, int]
     # A few letters of a script only one language here writes name it even among Latin
     # words: English is everyone's second language ("thank you ค่ะ", "help me ပါ", "ma
     # student ho, मलाई डर लाग्छ"), and no one else types these scripts.
-    own = [script for script in _ONE_LANGUAGE_SCRIPTS if counts.get(script)]
+    own = [script for script in _OWN_SCRIPT if counts.get(script)]
     if own:
         return max(own, key=lambda script: counts[script])
-    latin = counts.get("latin", 0)
-    others = {script: count for script, count in counts.items() if script != "latin"}
-    if not others:
+    # Han and kana, shared by two languages, name one only when they outweigh Latin letters
+    # ("I work in 大阪" stays English).
+    cjk = counts.get("cjk", 0)
+    if not cjk or cjk < counts.get("latin", 0):
         return None
-    best = max(others, key=lambda script: others[script])
-    if others[best] < latin:
-        return None
-    return _han_or_kana(text, conversation) if best == "cjk" else best
+    return _han_or_kana(text, conversation)
 
 
 def _marker_scores(text: str, among: Collection[str]) -> dict[str, int]:

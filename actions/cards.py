@@ -18,13 +18,6 @@ def dial(phone: str | None) -> str | None:
     return digits or None
 
 
-def _languages(entry: dict[str, Any]) -> list[str]:
-    named = list(entry.get("languages") or [])
-    for raw in entry.get("open") or []:
-        named += [lang for lang in raw.get("languages") or [] if lang not in named]
-    return named
-
-
 def _status_for(entry: dict[str, Any], language: str, now: datetime.datetime) -> dict[str, Any]:
     slots = directory.slots(entry)
     if slots is None:
@@ -44,7 +37,7 @@ def _status_for(entry: dict[str, Any], language: str, now: datetime.datetime) ->
 def card(entry: dict[str, Any], language: str, now: datetime.datetime) -> dict[str, Any]:
     """One entry as a typed contact item, in her language, with its state at `now`."""
     localised = directory.localised
-    languages = _languages(entry)
+    languages = directory.answers_in(entry)
     return {
         "id": entry["id"],
         "kind": entry["kind"],

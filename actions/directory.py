@@ -49,10 +49,11 @@ def parse(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _answers_in(entry: dict[str, Any]) -> set[str]:
-    named = set(entry.get("languages") or [])
+def answers_in(entry: dict[str, Any]) -> list[str]:
+    """The languages an entry answers in: its own, then those its hours name, in file order."""
+    named = list(entry.get("languages") or [])
     for raw in entry.get("open") or []:
-        named |= set(raw.get("languages") or [])
+        named += [lang for lang in raw.get("languages") or [] if lang not in named]
     return named
 
 
@@ -66,7 +67,7 @@ def _audience_problem(entry: dict[str, Any]) -> str | None:
         return "an emergency entry is for everyone: no audience"
     # A line that answers in her language is never hidden from her by mistake (a Vietnamese
     # line copied with audience [zh]); a language it answers in belongs in its audience.
-    hidden = sorted(_answers_in(entry) - set(audience) - set(EVERY_ENTRY_LANGUAGES))
+    hidden = sorted(set(answers_in(entry)) - set(audience) - set(EVERY_ENTRY_LANGUAGES))
     if hidden:
         return f"it answers in {', '.join(hidden)}, which its audience leaves out"
     return None

@@ -38,6 +38,15 @@ def compile_terms(terms: list[str]) -> regex.Pattern[str] | None:
     return regex.compile("|".join(parts), regex.IGNORECASE) if parts else None
 
 
+def _ranking(message: Message) -> list[dict[str, Any]]:
+    """The classifier's intents, best first, without the fallback's own entry."""
+    return [
+        ranked
+        for ranked in message.get(INTENT_RANKING_KEY) or []
+        if ranked.get(INTENT_NAME_KEY) != "nlu_fallback"
+    ]
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class DangerGuard(GraphComponent):
     """Keeps cries for help from being answered as small talk or "not understood".
@@ -170,11 +179,7 @@ class DangerGuard(GraphComponent):
     def _help_guess(self, message: Message) -> dict[str, Any] | None:
         """The classifier's best help intent, if the safe-mistake rule lets it win."""
         unsure = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == "nlu_fallback"
-        ranking = [
-            ranked
-            for ranked in message.get(INTENT_RANKING_KEY) or []
-            if ranked.get(INTENT_NAME_KEY) != "nlu_fallback"
-        ]
+        ranking = _ranking(message)
         if (
             ranking
             and ranking[0].get(INTENT_NAME_KEY) == "out_of_scope"
@@ -198,11 +203,7 @@ class DangerGuard(GraphComponent):
         """What a matched word makes of the message: emergency only if the classifier agrees."""
         if LOOKUPS[lookup] != "emergency":
             return LOOKUPS[lookup]
-        ranking = [
-            ranked
-            for ranked in message.get(INTENT_RANKING_KEY) or []
-            if ranked.get(INTENT_NAME_KEY) != "nlu_fallback"
-        ]
+        ranking = _ranking(message)
         emergency = max(
             (r.get("confidence", 0.0) for r in ranking if r.get(INTENT_NAME_KEY) == "emergency"),
             default=0.0,

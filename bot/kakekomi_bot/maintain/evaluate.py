@@ -33,7 +33,8 @@ MIN_HELP_RECALL = 0.97
 MAX_FALSE_ACCEPT = 0.10
 MAX_FALSE_EMERGENCY = 0.01
 # Targets the model does not meet yet, each held just above where it was measured (model
-# kakekomi-config-3b3be3120accd87a, `make test-nlu`, 2026-12-06: kakekomi-config-4cb4…'s
+# kakekomi-config-3b3be3120accd87a, `make test-nlu`, 2026-12-06; 75872ae0f4fa1c0d since a
+# refactor of DangerGuard's code, with the same figures: kakekomi-config-4cb4…'s
 # configuration with DangerGuard's word_emergency_best, Burmese call-back cues and a second
 # round of zh/my/vi/ne idioms) so that it cannot get worse unnoticed. The report and
 # `make test` print every one as missed; delete a line once it is met, and never raise one

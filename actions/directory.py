@@ -141,7 +141,7 @@ def coverage_gaps(entries: list[dict[str, Any]]) -> list[str]:
 
 
 def country_problems(countries: Any) -> list[str]:
-    """What is wrong with the `countries` list: each needs an id, an audience and names."""
+    """What is wrong with the `countries` list: each needs names and a registered audience."""
     if not isinstance(countries, list):
         return ["directory: countries must be a list"]
     found = []

@@ -63,7 +63,8 @@ class DangerGuard(GraphComponent):
     2. When unsure, a call for help is the safe mistake: a fallback (low confidence) whose
        best guess was a help intent keeps that guess, and a help intent that the classifier
        gives at least `help_confidence` wins over any other intent, unless the classifier
-       is sure (at least `out_of_scope_keep`) that the message is an everyday request.
+       is sure that the message is an everyday request (at least `out_of_scope_keep`) or
+       a question on one of our topics (at least `topic_keep`).
 
     An unsure guess of `emergency` (rule 2) below `emergency_confidence` is answered as
     `request_help`: still a help answer, without sending a music request to the police.
@@ -107,6 +108,18 @@ class DangerGuard(GraphComponent):
             # ("play something sad"): the help answer to a weather question is a false
             # alarm too (1.01: it always wins).
             "out_of_scope_keep": 1.01,
+            # ... nor over a topic answer this sure ("is it legal that the shachou keeps my
+            # passport": the rights answer, with its contacts, not the handoff offer).
+            "topic_keep": 1.01,
+            "topic_intents": [
+                "ask_rights",
+                "ask_visa",
+                "ask_debt",
+                "ask_shelter",
+                "ask_medical",
+                "ask_embassy",
+                "ask_privacy",
+            ],
         }
 
     def __init__(
@@ -180,17 +193,20 @@ class DangerGuard(GraphComponent):
         """The classifier's best help intent, if the safe-mistake rule lets it win."""
         unsure = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == "nlu_fallback"
         ranking = _ranking(message)
-        if (
-            ranking
-            and ranking[0].get(INTENT_NAME_KEY) == "out_of_scope"
-            and ranking[0].get("confidence", 0.0) >= self._config["out_of_scope_keep"]
-        ):
+        if ranking and self._sure(ranking[0]):
             return None
         for position, ranked in enumerate(ranking):
             if ranked.get(INTENT_NAME_KEY) in self._config["help_intents"]:
                 confident = ranked.get("confidence", 0.0) >= self._config["help_confidence"]
                 return dict(ranked) if confident or (unsure and position == 0) else None
         return None
+
+    def _sure(self, best: dict[str, Any]) -> bool:
+        """Whether the classifier's best guess is an everyday or topic answer sure enough to keep."""
+        name, confidence = best.get(INTENT_NAME_KEY), best.get("confidence", 0.0)
+        if name == "out_of_scope":
+            return bool(confidence >= self._config["out_of_scope_keep"])
+        return name in self._config["topic_intents"] and confidence >= self._config["topic_keep"]
 
     def _kept(self, intent: dict[str, Any]) -> bool:
         """Whether the classifier is sure enough of an everyday or topic answer to keep it."""

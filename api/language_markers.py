@@ -236,7 +236,7 @@ _FROM_TRAINING: Final[dict[str, dict[str, int]]] = {
         "diyeko dinchu dhito dhakdhakyaudai deko dekhcha dekhayo dashain chode chiya chinjan "
         "chalaune chakki chahidaina chahanchu bolna bitaune bhetna bhetaula bhayera bhasa "
         "bharosa bhana bhagnu bhagne bhagda bechbikhan banaune baki bagiraheko badi bachna "
-        "bachaunus bachaideu arth arko adhikar aatmahatya aankha aama aafai hau"
+        "bachaunus bachaideu arth arko adhikar aatmahatya aankha aama aafai hau chaiyo chaincha"
     ),
 }
 # Words no other language here writes, and that each person of that language types: one

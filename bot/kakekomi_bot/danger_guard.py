@@ -202,7 +202,7 @@ class DangerGuard(GraphComponent):
         return None
 
     def _sure(self, best: dict[str, Any]) -> bool:
-        """Whether the classifier's best guess is an everyday or topic answer sure enough to keep."""
+        """Whether the best guess is an everyday or topic answer sure enough to keep."""
         name, confidence = best.get(INTENT_NAME_KEY), best.get("confidence", 0.0)
         if name == "out_of_scope":
             return bool(confidence >= self._config["out_of_scope_keep"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kakekomi_bot.maintain.evaluate import (
+    KNOWN_GAPS,
     LANGUAGES,
     benchmark_scores,
     false_emergencies,
@@ -70,15 +71,20 @@ def test_false_emergencies_fail_on_the_benchmark_the_negatives_and_held_out() ->
 
 
 def test_a_known_gap_is_printed_as_missed_and_fails_once_it_gets_worse() -> None:
+    gap = ("ja", "false emergencies (danger negatives)")
+    limit = KNOWN_GAPS[gap]
     held = report()
-    held["languages"]["ja"]["benchmark"]["negatives_false_emergency"] = rate(0.035)
+    held["languages"]["ja"]["benchmark"]["negatives_false_emergency"] = rate(limit - 0.005)
     assert gate_failures(held) == []
     assert known_gaps(held) == [
-        "ja: false emergencies (danger negatives) 0.035 > target 0.01 (known gap, held at 0.04)"
+        f"ja: false emergencies (danger negatives) {limit - 0.005:.3f} > target 0.01"
+        f" (known gap, held at {limit})"
     ]
     worse = report()
-    worse["languages"]["ja"]["benchmark"]["negatives_false_emergency"] = rate(0.05)
-    assert gate_failures(worse) == ["ja: false emergencies (danger negatives) 0.050 > 0.04"]
+    worse["languages"]["ja"]["benchmark"]["negatives_false_emergency"] = rate(limit + 0.01)
+    assert gate_failures(worse) == [
+        f"ja: false emergencies (danger negatives) {limit + 0.01:.3f} > {limit}"
+    ]
 
 
 def test_the_danger_negatives_are_gated_in_every_language() -> None:

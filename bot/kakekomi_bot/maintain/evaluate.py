@@ -33,53 +33,27 @@ MIN_HELP_RECALL = 0.97
 MAX_FALSE_ACCEPT = 0.10
 MAX_FALSE_EMERGENCY = 0.01
 # Targets the model does not meet yet, each held just above where it was measured (model
-# kakekomi-config-3b3be3120accd87a, `make test-nlu`, 2026-12-06; 75872ae0f4fa1c0d since a
-# refactor of DangerGuard's code, with the same figures: kakekomi-config-4cb4…'s
-# configuration with DangerGuard's word_emergency_best, Burmese call-back cues and a second
-# round of zh/my/vi/ne idioms) so that it cannot get worse unnoticed. The report and
+# kakekomi-config-0b9325cddcce12b7, `make model` then
+# `make test-nlu`, 2026-12-06) so that it cannot get worse unnoticed. The report and
 # `make test` print every one as missed; delete a line once it is met, and never raise one
-# to let a worse model through (a benchmark that grows, as id and ne negatives did, is
-# measured anew).
+# to let a worse model through (a benchmark that grows is measured anew).
 # DangerGuard negatives are sentences that contain a danger word and are not about danger
-# ("死ぬほど眠い"): 2-21% are still answered as emergencies (43-63% before the paired
-# idioms and the guard that reads them in context).
+# ("死ぬほど眠い"): 1-12% are still answered as emergencies (43-63% before the first paired
+# idioms, 2-22% before the third round: about 880 everyday and meant lines written for it
+# in all ten languages, docs/maintaining.md). History per language there.
 KNOWN_GAPS: dict[tuple[str, str], float] = {
-    ("en", "false emergencies (danger negatives)"): 0.05,
-    ("ja", "false emergencies (danger negatives)"): 0.04,
-    ("tl", "false emergencies (danger negatives)"): 0.07,
-    # Chinese: 0.338, then 0.324; 0.250 after a second round of paired idioms, 0.206 with
-    # word_emergency_best (the rest answered with help, not the police box), 0.221 when
-    # five Burmese lines were added (one drama line flipped at 0.5: SGD noise). Han terms
-    # match anywhere ("救命！这个作业…", "快报警 有人把我的蛋糕吃了").
-    ("zh", "false emergencies (danger negatives)"): 0.23,
-    # Vietnamese: 0.449 with the first data, 0.333 after game/film idioms and "giúp em"
-    # favours, 0.174-0.185 after the paired harmless uses, 0.138 after a second round, 0.123
-    # with word_emergency_best; most of the rest are songs, games and deliveries whose
-    # danger words also mean danger ("tin nhắn cuối cùng", "đang đập cửa").
-    ("vi", "false emergencies (danger negatives)"): 0.13,
-    # Burmese: 0.42 before its paired idioms, 0.226-0.306 over four data versions, 0.258
-    # after a second round, 0.242 with word_emergency_best, 0.210 with key and arrival
-    # idioms. Its terms match anywhere, like
-    # Thai and Chinese, and the jokes that use them ("အမေ သိရင် ငါ့ကို သတ်လိမ့်မယ်": mum will
-    # kill me) are many.
-    ("my", "false emergencies (danger negatives)"): 0.21,
-    # Nepali: 0.279, then 0.233 on 43 negatives; 0.250 (15 of 60) after 17 new negatives
-    # were written (5 of them missed) and a second round of idioms (10 of the 43 missed);
-    # 0.167 (10 of 60) with word_emergency_best, 0.150 on the next data.
-    ("ne", "false emergencies (danger negatives)"): 0.16,
-    # Indonesian: 0.088 on 34 negatives; 0.051 (3 of 59) with 25 new ones, none missed;
-    # 0.017 (1 of 59) with word_emergency_best.
-    ("id", "false emergencies (danger negatives)"): 0.02,
-    ("th", "false emergencies (danger negatives)"): 0.07,
-    ("es", "false emergencies (danger negatives)"): 0.14,
-    # Ten languages in one model (help_confidence 0.18): the help answer wins more often,
-    # at the cost of everyday requests answered as help; a sure everyday answer (>= 0.65)
-    # now stays everyday, which met ja, es, vi and my false accepts (kakekomi-config-4cb4…),
-    # then zh (0.087) and my help-request recall (1.000) with Burmese call-back cues.
-    # Burmese benchmark false emergencies: 0.0052 once idioms paired its lock-in emergencies
-    # with everyday keys and locks. Each gap below is one or two lines; docs/maintaining.md
-    # has the figures.
-    ("en", "false emergencies (held-out)"): 0.012,
+    ("en", "false emergencies (danger negatives)"): 0.02,  # 0.041 before the third round
+    ("ja", "false emergencies (danger negatives)"): 0.03,  # 0.038
+    ("th", "false emergencies (danger negatives)"): 0.07,  # 0.061
+    ("tl", "false emergencies (danger negatives)"): 0.04,  # 0.064
+    ("es", "false emergencies (danger negatives)"): 0.12,  # 0.134
+    # Han and Burmese terms match anywhere, inside jokes and titles ("快报警 有人把我的蛋糕
+    # 吃了"); zh was 0.338 with the first data, 0.221 before the third round.
+    ("zh", "false emergencies (danger negatives)"): 0.11,
+    ("vi", "false emergencies (danger negatives)"): 0.08,  # 0.449 at first, 0.123 before
+    ("my", "false emergencies (danger negatives)"): 0.09,  # 0.42 at first, 0.210 before
+    ("ne", "false emergencies (danger negatives)"): 0.09,  # 0.279 at first, 0.150 before
+    ("id", "false emergencies (danger negatives)"): 0.02,  # 0.017 (1 of 59), unchanged
 }
 
 

@@ -108,8 +108,8 @@ class DangerGuard(GraphComponent):
             # ("play something sad"): the help answer to a weather question is a false
             # alarm too (1.01: it always wins).
             "out_of_scope_keep": 1.01,
-            # ... nor over a topic answer this sure ("is it legal that the shachou keeps my
-            # passport": the rights answer, with its contacts, not the handoff offer).
+            # ... nor over a topic answer this sure ("can the embassy send me home without my
+            # passport": the embassy answer, with its contacts, not the handoff offer).
             "topic_keep": 1.01,
             "topic_intents": [
                 "ask_rights",

@@ -110,16 +110,8 @@ class DangerGuard(GraphComponent):
             "out_of_scope_keep": 1.01,
             # ... nor over a topic answer this sure ("can the embassy send me home without my
             # passport": the embassy answer, with its contacts, not the handoff offer).
+            # A topic is any intent that is not small talk, a help intent or out_of_scope.
             "topic_keep": 1.01,
-            "topic_intents": [
-                "ask_rights",
-                "ask_visa",
-                "ask_debt",
-                "ask_shelter",
-                "ask_medical",
-                "ask_embassy",
-                "ask_privacy",
-            ],
         }
 
     def __init__(
@@ -206,7 +198,8 @@ class DangerGuard(GraphComponent):
         name, confidence = best.get(INTENT_NAME_KEY), best.get("confidence", 0.0)
         if name == "out_of_scope":
             return bool(confidence >= self._config["out_of_scope_keep"])
-        return name in self._config["topic_intents"] and confidence >= self._config["topic_keep"]
+        not_topics = {*self._config["small_talk_intents"], *self._config["help_intents"]}
+        return name not in not_topics and confidence >= self._config["topic_keep"]
 
     def _kept(self, intent: dict[str, Any]) -> bool:
         """Whether the classifier is sure enough of an everyday or topic answer to keep it."""

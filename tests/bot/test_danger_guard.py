@@ -160,15 +160,18 @@ def test_a_faint_help_intent_does_not_win_over_a_sure_everyday_answer(tmp_path) 
 def test_a_faint_help_intent_does_not_win_over_a_sure_topic_answer(tmp_path) -> None:
     config = {**DangerGuard.get_default_config(), "topic_keep": 0.65}
     guard = DangerGuard(config, LocalModelStorage(tmp_path), Resource("g"), {"danger": TERMS})
-    [sure_topic, unsure_topic, small_talk] = guard.process(
+    [sure_topic, unsure_topic, small_talk, new_topic] = guard.process(
         [
             ranked("ask_rights", [("ask_rights", 0.66), ("request_help", 0.33)]),
             ranked("ask_embassy", [("ask_embassy", 0.63), ("request_help", 0.29)]),
             # Not a topic: small talk as sure as that still gives way to a help intent.
             ranked("bot_challenge", [("bot_challenge", 0.7), ("request_help", 0.25)]),
+            # A topic added to the domain later is one without being listed here.
+            ranked("ask_family", [("ask_family", 0.7), ("request_help", 0.25)]),
         ]
     )
     assert sure_topic.get("intent")["name"] == "ask_rights"
+    assert new_topic.get("intent")["name"] == "ask_family"
     assert unsure_topic.get("intent")["name"] == "request_help"
     assert small_talk.get("intent")["name"] == "request_help"
 

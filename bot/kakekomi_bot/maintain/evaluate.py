@@ -33,7 +33,7 @@ MIN_HELP_RECALL = 0.97
 MAX_FALSE_ACCEPT = 0.10
 MAX_FALSE_EMERGENCY = 0.01
 # Targets the model does not meet yet, each held just above where it was measured (model
-# kakekomi-config-55e42ae1e9e746d6, `make model` then
+# kakekomi-config-e672e287f30b423c, `make model` then
 # `make test-nlu`, 2026-12-06) so that it cannot get worse unnoticed. The report and
 # `make test` print every one as missed; delete a line once it is met, and never raise one
 # to let a worse model through (a benchmark that grows is measured anew).

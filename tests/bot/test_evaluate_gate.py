@@ -105,7 +105,7 @@ def test_one_must_catch_miss_fails_and_is_named() -> None:
 def test_false_emergencies_count_only_messages_that_are_not_emergencies() -> None:
     pairs = [("emergency", "emergency"), ("greet", "emergency"), ("greet", "greet")]
     pairs += [("out_of_scope", "out_of_scope")] * 2
-    assert false_emergencies(pairs) == {"rate": 0.25, "support": 4}
+    assert false_emergencies(pairs) == {"rate": 0.25, "count": 1, "support": 4}
 
 
 def test_benchmark_scores_separate_false_accepts_from_false_emergencies() -> None:
@@ -114,7 +114,7 @@ def test_benchmark_scores_separate_false_accepts_from_false_emergencies() -> Non
     ]
     negatives = [("not_danger", p) for p in ("out_of_scope", "request_help")]
     scores = benchmark_scores(benchmark, negatives)
-    assert scores["false_accept"] == {"rate": 0.5, "support": 4}
-    assert scores["false_emergency"] == {"rate": 0.25, "support": 4}
-    assert scores["negatives_false_emergency"] == {"rate": 0.0, "support": 2}
+    assert scores["false_accept"] == {"rate": 0.5, "count": 2, "support": 4}
+    assert scores["false_emergency"] == {"rate": 0.25, "count": 1, "support": 4}
+    assert scores["negatives_false_emergency"] == {"rate": 0.0, "count": 0, "support": 2}
     assert scores["negatives_help"] == {"rate": 0.5, "support": 2}

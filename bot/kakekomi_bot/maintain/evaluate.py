@@ -101,7 +101,11 @@ def false_accepts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Share of out_of_scope examples answered as some in-scope intent."""
     wanted = [p for t, p in pairs if t == OUT_OF_SCOPE]
     accepted = sum(p not in NOT_ACCEPTED for p in wanted)
-    return {"rate": round(accepted / len(wanted), 4) if wanted else 0.0, "support": len(wanted)}
+    return {
+        "rate": round(accepted / len(wanted), 4) if wanted else 0.0,
+        "count": accepted,
+        "support": len(wanted),
+    }
 
 
 def load_benchmark(
@@ -132,7 +136,11 @@ def false_emergencies(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Share of messages that are not emergencies answered as one."""
     wanted = [p for t, p in pairs if t != EMERGENCY]
     alarmed = sum(p == EMERGENCY for p in wanted)
-    return {"rate": round(alarmed / len(wanted), 4) if wanted else 0.0, "support": len(wanted)}
+    return {
+        "rate": round(alarmed / len(wanted), 4) if wanted else 0.0,
+        "count": alarmed,
+        "support": len(wanted),
+    }
 
 
 def benchmark_scores(
@@ -366,7 +374,8 @@ def render_table(report: dict[str, Any]) -> str:
             f"{bench['false_accept']['rate']:.3f} ({bench['false_accept']['support']}) | "
             f"{bench['false_emergency']['rate']:.3f} | "
             f"{bench['negatives_false_emergency']['rate']:.3f} "
-            f"({bench['negatives_false_emergency']['support']}) | "
+            f"({bench['negatives_false_emergency'].get('count', '?')} of "
+            f"{bench['negatives_false_emergency']['support']}) | "
             f"{bench['negatives_help']['rate']:.3f} |"
         )
     latency = report["parse_latency_ms"]

@@ -33,27 +33,25 @@ MIN_HELP_RECALL = 0.97
 MAX_FALSE_ACCEPT = 0.10
 MAX_FALSE_EMERGENCY = 0.01
 # Targets the model does not meet yet, each held just above where it was measured (model
-# kakekomi-config-e672e287f30b423c, `make model` then
-# `make test-nlu`, 2026-12-06) so that it cannot get worse unnoticed. The report and
-# `make test` print every one as missed; delete a line once it is met, and never raise one
-# to let a worse model through (a benchmark that grows is measured anew).
+# kakekomi-config-e672e287f30b423c, `make model` then `make test-nlu`, 2026-12-07) so that
+# it cannot get worse unnoticed. The report and `make test` print every one as missed;
+# delete a line once it is met, and never raise one to let a worse model through (a
+# benchmark that grows is measured anew).
 # DangerGuard negatives are sentences that contain a danger word and are not about danger
-# ("死ぬほど眠い"): 1-12% are still answered as emergencies (43-63% before the first paired
-# idioms, 2-22% before the third round: about 880 everyday and meant lines written for it
-# in all ten languages, docs/maintaining.md). History per language there.
+# ("死ぬほど眠い"), about 300 per language since 2026-12-07 (60-78 before, where one line
+# moved a rate by 0.015): 1.6-14% are still answered as emergencies. History per language
+# in docs/maintaining.md.
 KNOWN_GAPS: dict[tuple[str, str], float] = {
-    ("en", "false emergencies (danger negatives)"): 0.02,  # 0.041 before the third round
-    ("ja", "false emergencies (danger negatives)"): 0.03,  # 0.038
-    ("th", "false emergencies (danger negatives)"): 0.07,  # 0.061
-    ("tl", "false emergencies (danger negatives)"): 0.04,  # 0.064
-    ("es", "false emergencies (danger negatives)"): 0.12,  # 0.134
-    # Han and Burmese terms match anywhere, inside jokes and titles ("快报警 有人把我的蛋糕
-    # 吃了"); zh was 0.338 with the first data, 0.221 before the third round.
-    ("zh", "false emergencies (danger negatives)"): 0.11,
-    ("vi", "false emergencies (danger negatives)"): 0.08,  # 0.449 at first, 0.123 before
-    ("my", "false emergencies (danger negatives)"): 0.09,  # 0.42 at first, 0.210 before
-    ("ne", "false emergencies (danger negatives)"): 0.09,  # 0.279 at first, 0.150 before
-    ("id", "false emergencies (danger negatives)"): 0.02,  # 0.017 (1 of 59), unchanged
+    ("en", "false emergencies (danger negatives)"): 0.02,  # 0.016, 5 of 321
+    ("ja", "false emergencies (danger negatives)"): 0.06,  # 0.052, 17 of 326
+    ("th", "false emergencies (danger negatives)"): 0.03,  # 0.029, 9 of 315
+    ("tl", "false emergencies (danger negatives)"): 0.03,  # 0.023, 7 of 307
+    ("es", "false emergencies (danger negatives)"): 0.07,  # 0.061, 19 of 313
+    ("zh", "false emergencies (danger negatives)"): 0.09,  # 0.085, 26 of 307
+    ("vi", "false emergencies (danger negatives)"): 0.05,  # 0.046, 14 of 304
+    ("my", "false emergencies (danger negatives)"): 0.04,  # 0.033, 10 of 302
+    ("ne", "false emergencies (danger negatives)"): 0.15,  # 0.143, 43 of 300
+    ("id", "false emergencies (danger negatives)"): 0.05,  # 0.046, 14 of 304
 }
 
 

@@ -33,25 +33,25 @@ MIN_HELP_RECALL = 0.97
 MAX_FALSE_ACCEPT = 0.10
 MAX_FALSE_EMERGENCY = 0.01
 # Targets the model does not meet yet, each held just above where it was measured (model
-# kakekomi-config-e672e287f30b423c, `make model` then `make test-nlu`, 2026-12-07) so that
+# kakekomi-config-8ada54e5176e4b35, `make model` then `make test-nlu`, 2026-12-07) so that
 # it cannot get worse unnoticed. The report and `make test` print every one as missed;
 # delete a line once it is met, and never raise one to let a worse model through (a
 # benchmark that grows is measured anew).
 # DangerGuard negatives are sentences that contain a danger word and are not about danger
 # ("死ぬほど眠い"), about 300 per language since 2026-12-07 (60-78 before, where one line
-# moved a rate by 0.015): 1.6-14% are still answered as emergencies. History per language
+# moved a rate by 0.015): 1.3-12% are still answered as emergencies. History per language
 # in docs/maintaining.md.
 KNOWN_GAPS: dict[tuple[str, str], float] = {
-    ("en", "false emergencies (danger negatives)"): 0.02,  # 0.016, 5 of 321
+    ("en", "false emergencies (danger negatives)"): 0.02,  # 0.013, 4 of 321
     ("ja", "false emergencies (danger negatives)"): 0.06,  # 0.052, 17 of 326
-    ("th", "false emergencies (danger negatives)"): 0.03,  # 0.029, 9 of 315
-    ("tl", "false emergencies (danger negatives)"): 0.03,  # 0.023, 7 of 307
-    ("es", "false emergencies (danger negatives)"): 0.07,  # 0.061, 19 of 313
-    ("zh", "false emergencies (danger negatives)"): 0.09,  # 0.085, 26 of 307
-    ("vi", "false emergencies (danger negatives)"): 0.05,  # 0.046, 14 of 304
-    ("my", "false emergencies (danger negatives)"): 0.04,  # 0.033, 10 of 302
-    ("ne", "false emergencies (danger negatives)"): 0.15,  # 0.143, 43 of 300
-    ("id", "false emergencies (danger negatives)"): 0.05,  # 0.046, 14 of 304
+    ("th", "false emergencies (danger negatives)"): 0.03,  # 0.025, 8 of 315
+    ("tl", "false emergencies (danger negatives)"): 0.02,  # 0.016, 5 of 307
+    ("es", "false emergencies (danger negatives)"): 0.06,  # 0.051, 16 of 313
+    ("zh", "false emergencies (danger negatives)"): 0.09,  # 0.081, 25 of 307
+    ("vi", "false emergencies (danger negatives)"): 0.04,  # 0.033, 10 of 304
+    ("my", "false emergencies (danger negatives)"): 0.03,  # 0.030, 9 of 302
+    ("ne", "false emergencies (danger negatives)"): 0.12,  # 0.117, 35 of 300
+    ("id", "false emergencies (danger negatives)"): 0.05,  # 0.043, 13 of 304
 }
 
 

@@ -117,4 +117,4 @@ def test_benchmark_scores_separate_false_accepts_from_false_emergencies() -> Non
     assert scores["false_accept"] == {"rate": 0.5, "count": 2, "support": 4}
     assert scores["false_emergency"] == {"rate": 0.25, "count": 1, "support": 4}
     assert scores["negatives_false_emergency"] == {"rate": 0.0, "count": 0, "support": 2}
-    assert scores["negatives_help"] == {"rate": 0.5, "support": 2}
+    assert scores["negatives_help"] == {"rate": 0.5, "count": 1, "support": 2}

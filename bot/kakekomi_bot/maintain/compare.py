@@ -7,13 +7,8 @@ from math import comb
 from pathlib import Path
 from typing import Any
 
-# Rates of issue 12, per language: (title, where in a language's report, lower is better).
-RATES = (
-    ("out-of-scope false accepts", ("benchmark", "false_accept")),
-    ("false emergencies (benchmark)", ("benchmark", "false_emergency")),
-    ("false emergencies (danger negatives)", ("benchmark", "negatives_false_emergency")),
-    ("false emergencies (held-out)", ("false_emergency",)),
-)
+from kakekomi_bot.maintain import evaluate
+
 # Below this, a shift of lines in one direction is unlikely to be the noise of one fit.
 SIGNIFICANT = 0.05
 
@@ -23,8 +18,6 @@ def load_or_evaluate(source: Path, reports: Path, **options: Any) -> dict[str, A
     if source.suffix == ".json":
         saved: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
         return saved
-    from kakekomi_bot.maintain import evaluate  # imports rasa and TensorFlow: only when needed
-
     report = evaluate.evaluate(source, **options)
     evaluate.write_report(report, reports / source.name.removesuffix(".tar.gz"))
     return report
@@ -34,9 +27,9 @@ def _delta(before: float, after: float) -> dict[str, float]:
     return {"before": before, "after": after, "delta": round(after - before, 4)}
 
 
-def _rate(values: dict[str, Any], where: tuple[str, ...]) -> float:
-    """A rate of a language's report; 0 when the report predates it."""
-    for key in where:
+def _rate(values: dict[str, Any], keys: tuple[str, ...]) -> float:
+    """A gated rate of a language's report; 0 when the report predates it."""
+    for key in keys:
         values = values.get(key, {})
     rate: float = values.get("rate", 0.0)
     return rate
@@ -91,7 +84,7 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
             "macro_f1": _delta(old["macro_f1"], new["macro_f1"]),
             "help_recall": _delta(old["help_recall"]["recall"], new["help_recall"]["recall"]),
             "rates": {
-                title: _delta(_rate(old, where), _rate(new, where)) for title, where in RATES
+                name: _delta(_rate(old, keys), _rate(new, keys)) for name, keys, _ in evaluate.RATES
             },
             "intents": intents,
         }

@@ -32,6 +32,17 @@ MIN_HELP_RECALL = 0.97
 # as one (sending someone who asked about music to a police box).
 MAX_FALSE_ACCEPT = 0.10
 MAX_FALSE_EMERGENCY = 0.01
+# The gated rates, lower is better: (name, keys to it in a language's figures, limit).
+RATES: tuple[tuple[str, tuple[str, ...], float], ...] = (
+    ("out-of-scope false accepts", ("benchmark", "false_accept"), MAX_FALSE_ACCEPT),
+    ("false emergencies (benchmark)", ("benchmark", "false_emergency"), MAX_FALSE_EMERGENCY),
+    (
+        "false emergencies (danger negatives)",
+        ("benchmark", "negatives_false_emergency"),
+        MAX_FALSE_EMERGENCY,
+    ),
+    ("false emergencies (held-out)", ("false_emergency",), MAX_FALSE_EMERGENCY),
+)
 # Targets the model does not meet yet, each held just above where it was measured (model
 # kakekomi-config-8ada54e5176e4b35, `make model` then `make test-nlu`, 2026-12-07) so that
 # it cannot get worse unnoticed. The report and `make test` print every one as missed;
@@ -95,15 +106,19 @@ def help_recall(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return {"recall": round(caught / len(wanted), 4) if wanted else 1.0, "support": len(wanted)}
 
 
+def _share(count: int, support: int) -> dict[str, Any]:
+    """A rate with what it counts: `count` of `support` lines (0 of none is 0)."""
+    return {
+        "rate": round(count / support, 4) if support else 0.0,
+        "count": count,
+        "support": support,
+    }
+
+
 def false_accepts(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Share of out_of_scope examples answered as some in-scope intent."""
     wanted = [p for t, p in pairs if t == OUT_OF_SCOPE]
-    accepted = sum(p not in NOT_ACCEPTED for p in wanted)
-    return {
-        "rate": round(accepted / len(wanted), 4) if wanted else 0.0,
-        "count": accepted,
-        "support": len(wanted),
-    }
+    return _share(sum(p not in NOT_ACCEPTED for p in wanted), len(wanted))
 
 
 def load_benchmark(
@@ -133,27 +148,18 @@ def load_negatives(
 def false_emergencies(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Share of messages that are not emergencies answered as one."""
     wanted = [p for t, p in pairs if t != EMERGENCY]
-    alarmed = sum(p == EMERGENCY for p in wanted)
-    return {
-        "rate": round(alarmed / len(wanted), 4) if wanted else 0.0,
-        "count": alarmed,
-        "support": len(wanted),
-    }
+    return _share(sum(p == EMERGENCY for p in wanted), len(wanted))
 
 
 def benchmark_scores(
     benchmark: list[tuple[str, str]], negatives: list[tuple[str, str]]
 ) -> dict[str, Any]:
     """One language's figures on the benchmark: false accepts, false emergencies."""
-    help_answers = sum(p in HELP_INTENTS for _, p in negatives)
     return {
         "false_accept": false_accepts(benchmark),
         "false_emergency": false_emergencies(benchmark),
         "negatives_false_emergency": false_emergencies(negatives),
-        "negatives_help": {
-            "rate": round(help_answers / len(negatives), 4) if negatives else 0.0,
-            "support": len(negatives),
-        },
+        "negatives_help": _share(sum(p in HELP_INTENTS for _, p in negatives), len(negatives)),
     }
 
 
@@ -285,31 +291,17 @@ def confusion(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 
 def _checks(values: dict[str, Any]) -> list[tuple[str, float, str, float]]:
     """(name, value, sign, target) of every gated figure of one language."""
-    bench = values["benchmark"]
-    checks = [
+    rates = []
+    for name, keys, limit in RATES:
+        figure = values
+        for key in keys:
+            figure = figure[key]
+        rates.append((name, figure["rate"], "<=", limit))
+    return [
         ("macro-F1", values["macro_f1"], ">=", MIN_MACRO_F1),
         ("help-request recall", values["help_recall"]["recall"], ">=", MIN_HELP_RECALL),
-        ("out-of-scope false accepts", bench["false_accept"]["rate"], "<=", MAX_FALSE_ACCEPT),
-        (
-            "false emergencies (benchmark)",
-            bench["false_emergency"]["rate"],
-            "<=",
-            MAX_FALSE_EMERGENCY,
-        ),
-        (
-            "false emergencies (danger negatives)",
-            bench["negatives_false_emergency"]["rate"],
-            "<=",
-            MAX_FALSE_EMERGENCY,
-        ),
-        (
-            "false emergencies (held-out)",
-            values["false_emergency"]["rate"],
-            "<=",
-            MAX_FALSE_EMERGENCY,
-        ),
+        *rates,
     ]
-    return checks
 
 
 def _misses(value: float, sign: str, limit: float) -> bool:
@@ -372,7 +364,7 @@ def render_table(report: dict[str, Any]) -> str:
             f"{bench['false_accept']['rate']:.3f} ({bench['false_accept']['support']}) | "
             f"{bench['false_emergency']['rate']:.3f} | "
             f"{bench['negatives_false_emergency']['rate']:.3f} "
-            f"({bench['negatives_false_emergency'].get('count', '?')} of "
+            f"({bench['negatives_false_emergency']['count']} of "
             f"{bench['negatives_false_emergency']['support']}) | "
             f"{bench['negatives_help']['rate']:.3f} |"
         )
